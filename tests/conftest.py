@@ -1,0 +1,104 @@
+"""Shared fixtures: real, private Redis and MariaDB servers for the whole run.
+
+DESIGN.md wants Redis and MariaDB real in tests. They are started once per
+test run on free loopback ports in a temporary directory (a few seconds), torn
+down at the end even when tests fail, and the Khanza fixture is loaded once.
+Tests that change Khanza rows use their own database from ``fresh_khanza_db``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from sandbox.services import MariaDBServer, RedisServer
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_DIR = REPO / "sandbox" / "khanza"
+SHARED_KHANZA = REPO.parent / "shared" / "khanza"
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Unix socket paths are limited to ~107 bytes; pytest's base temp is short enough.
+    return tmp_path_factory.mktemp("services")
+
+
+@pytest.fixture(scope="session")
+def redis_server(services_dir: Path) -> Iterator[RedisServer]:
+    server = RedisServer(services_dir / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """A client on a flushed database: every test starts from an empty Redis."""
+    client = aioredis.from_url(redis_url, decode_responses=False)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_server(services_dir: Path) -> Iterator[MariaDBServer]:
+    server = MariaDBServer(services_dir / "mariadb").start()
+    yield server
+    server.stop()
+
+
+def load_khanza(server: MariaDBServer, database: str) -> str:
+    server.sql(f"CREATE DATABASE `{database}` CHARACTER SET latin1")
+    server.load(FIXTURE_DIR / "schema.sql", database)
+    server.load(FIXTURE_DIR / "sample-data.sql", database)
+    return database
+
+
+@pytest.fixture(scope="session")
+def khanza_db(mariadb_server: MariaDBServer) -> str:
+    """The project's own Khanza fixture with the sample day; treat it as read-only."""
+    return load_khanza(mariadb_server, "sik")
+
+
+@pytest.fixture
+def fresh_khanza_db(mariadb_server: MariaDBServer) -> Iterator[str]:
+    """A private copy of the sample database for a test that writes to it."""
+    name = f"sik_{next(_database_numbers)}"
+    load_khanza(mariadb_server, name)
+    yield name
+    mariadb_server.sql(f"DROP DATABASE `{name}`")
+
+
+@pytest.fixture(scope="session")
+def upstream_khanza_db(mariadb_server: MariaDBServer) -> str:
+    """The real upstream Khanza definitions, where ``../shared`` is present (CI has it)."""
+    schema = SHARED_KHANZA / "schema.sql"
+    if not schema.is_file():
+        pytest.skip(f"{schema} is absent: drift checks against real Khanza need ../shared")
+    mariadb_server.sql("CREATE DATABASE `sik_upstream` CHARACTER SET latin1")
+    mariadb_server.load(schema, "sik_upstream")
+    return "sik_upstream"
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No ``SIMRS_BRIDGE_*`` leaks in from the developer's shell, and no env file."""
+    for name in list(os.environ):
+        if name.startswith("SIMRS_BRIDGE_"):
+            monkeypatch.delenv(name)
+    env_file = tmp_path / "empty-env"
+    env_file.write_text("")
+    monkeypatch.setenv("SIMRS_BRIDGE_ENV_FILE", str(env_file))
+    return monkeypatch

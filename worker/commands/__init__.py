@@ -1,0 +1,1 @@
+"""One module per ``simrs-bridge`` subcommand, each with a ``register`` function."""

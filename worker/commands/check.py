@@ -1,0 +1,118 @@
+"""``simrs-bridge check``: is this installation configured and can it reach everything?
+
+The first thing hospital IT runs after editing the env file, so it prints the
+effective configuration (secrets masked) and then one line per component with
+the reason when it fails. It exits 0 only when every component answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from .. import db
+from ..errors import BridgeError, ConfigError
+from ..http import exchange, new_session
+from ..settings import ENV_PREFIX, Settings, load_settings
+from .base import Subparsers
+
+__all__ = ["Probe", "probes", "register", "run_checks"]
+
+logger = logging.getLogger(__name__)
+
+PROBE_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    run: Callable[[], Awaitable[str]]
+
+
+async def _redis(settings: Settings) -> str:
+    client = aioredis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        info = await client.info("server")
+    except (RedisError, OSError) as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}REDIS_URL: cannot reach {settings.redis_url}: {exc}"
+        ) from None
+    finally:
+        await client.aclose()
+    return f"{settings.redis_url} (Redis {info.get('redis_version', '?')})"
+
+
+async def _database(settings: Settings, field: str) -> str:
+    url = getattr(settings, field)
+    connection = await db.connect(url, setting=ENV_PREFIX + field.upper())
+    try:
+        async with connection.cursor() as cursor:
+            await cursor.execute("SELECT VERSION()")
+            row = await cursor.fetchone()
+    finally:
+        connection.close()
+    return f"{url} ({row[0] if row else '?'})"
+
+
+async def _http(settings: Settings, field: str, service: str) -> str:
+    """Reachability: any HTTP answer from the base URL means the service is there."""
+    url = getattr(settings, field)
+    async with new_session(min(settings.http_timeout, PROBE_TIMEOUT)) as session:
+        try:
+            answer = await exchange(session, "GET", url, service=service, headers={})
+        except BridgeError as exc:
+            raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {url}: {exc}") from None
+    return f"{url} (HTTP {answer.status})"
+
+
+def probes(settings: Settings) -> list[Probe]:
+    return [
+        Probe("redis", lambda: _redis(settings)),
+        Probe("khanza-db", lambda: _database(settings, "khanza_db_url")),
+        Probe("state-db", lambda: _database(settings, "state_db_url")),
+        Probe("bpjs", lambda: _http(settings, "bpjs_base_url", "bpjs")),
+        Probe("sirs", lambda: _http(settings, "sirs_base_url", "sirs")),
+    ]
+
+
+async def _one(probe: Probe) -> tuple[str, bool, str]:
+    try:
+        detail = await asyncio.wait_for(probe.run(), PROBE_TIMEOUT)
+    except TimeoutError:
+        return probe.name, False, f"no answer within {PROBE_TIMEOUT:g} s"
+    except BridgeError as exc:
+        return probe.name, False, str(exc)
+    return probe.name, True, detail
+
+
+async def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    return list(await asyncio.gather(*(_one(p) for p in probes(settings))))
+
+
+async def _handle(args: argparse.Namespace) -> int:
+    del args
+    settings = load_settings()
+    print("configuration:")
+    for name, value in settings.describe():
+        print(f"  {name}={value}")
+    results = await run_checks(settings)
+    print("components:")
+    for name, ok, detail in results:
+        print(f"  {'ok  ' if ok else 'FAIL'} {name:<10} {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 2
+
+
+def register(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="show the configuration and test every connection",
+        description="Print the effective configuration (secrets masked) and test Redis, "
+        "the Khanza DB, the state DB, BPJS and RS Online; exit 0 only if all answer.",
+    )
+    parser.set_defaults(handler=_handle)

@@ -1,0 +1,108 @@
+"""A small exception hierarchy that carries the outcome of an upstream call.
+
+Every answer from BPJS or RS Online maps to exactly one ``Outcome``
+(DESIGN.md principle 4). Code that catches an ``UpstreamError`` decides what to
+do from ``exc.outcome`` alone, never by parsing messages again: the message
+matching lives in one table per service (``bpjs/outcomes.py``,
+``sirs/outcomes.py``).
+
+Messages carry the upstream's own words (that is the "clear reason for every
+failure" hospital IT staff ask for) but never a secret: the clients build them
+from status, code and message only, never from headers.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "BlockedError",
+    "BridgeError",
+    "ConfigError",
+    "FixThenRetryError",
+    "Outcome",
+    "PermanentError",
+    "RetryableError",
+    "UpstreamError",
+]
+
+
+class Outcome(enum.StrEnum):
+    """What one upstream answer means for the unit of work that caused it."""
+
+    DONE = "done"
+    ALREADY_DONE = "already_done"
+    RETRY = "retry"
+    FIX_THEN_RETRY = "fix_then_retry"
+    BLOCKED = "blocked"
+    PERMANENT = "permanent"
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (Outcome.DONE, Outcome.ALREADY_DONE)
+
+
+class BridgeError(Exception):
+    """Base of every error the daemon raises on purpose."""
+
+    outcome: Outcome = Outcome.PERMANENT
+
+
+class ConfigError(BridgeError):
+    """A setting is missing or invalid, or a configured service is unreachable at start."""
+
+
+class UpstreamError(BridgeError):
+    """An upstream answer (or the lack of one) that is not a success.
+
+    ``service`` is ``"bpjs"`` or ``"sirs"``; ``code`` is the envelope's code or
+    status when there was an envelope; ``http_status`` the HTTP status when a
+    response arrived at all.
+    """
+
+    outcome: Outcome = Outcome.PERMANENT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        outcome: Outcome | None = None,
+        code: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.service = service
+        if outcome is not None:
+            self.outcome = outcome
+        self.code = code
+        self.http_status = http_status
+
+    def __str__(self) -> str:
+        code = f" {self.code}" if self.code is not None else ""
+        return f"{self.service}{code}: {self.message} ({self.outcome.value})"
+
+
+class RetryableError(UpstreamError):
+    """Network trouble, timeouts, 5xx, 429, HTML or non-JSON bodies: try again later."""
+
+    outcome = Outcome.RETRY
+
+
+class PermanentError(UpstreamError):
+    """The upstream refused this payload for a reason a retry cannot change."""
+
+    outcome = Outcome.PERMANENT
+
+
+class FixThenRetryError(UpstreamError):
+    """The upstream lacks a prerequisite we can send (e.g. ``antrean/add`` before a task)."""
+
+    outcome = Outcome.FIX_THEN_RETRY
+
+
+class BlockedError(UpstreamError):
+    """A predecessor (an earlier task id) has not been accepted yet."""
+
+    outcome = Outcome.BLOCKED
