@@ -22,8 +22,8 @@ __all__ = [
     "FAULTS_KEY",
     "RECORDER_KEY",
     "Faults",
-    "Recorder",
     "ReceivedRequest",
+    "Recorder",
     "install",
     "serve",
 ]
@@ -177,11 +177,13 @@ def install(app: web.Application) -> None:
     app.router.add_delete("/_fake/requests", _delete_requests)
 
 
-async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, str]:
+async def serve(
+    app: web.Application, host: str = "127.0.0.1", port: int = 0
+) -> tuple[web.AppRunner, str]:
     """Start ``app`` on ``host:port`` (0 = a free port); returns the runner and its base URL."""
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=1.0)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     server = site._server
     assert server is not None

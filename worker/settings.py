@@ -175,7 +175,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+            ) from exc
         return value
 
     @field_validator("bpjs_cons_id", "sirs_rs_id")
@@ -241,7 +243,7 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
         path = Path(override) if override else ENV_FILE
     try:
         if path.is_file():
-            return Settings(_env_file=path, **overrides)  # type: ignore[call-arg]
+            return Settings(_env_file=path, **overrides)
         if env_file is not None or os.environ.get(ENV_PREFIX + "ENV_FILE"):
             raise ConfigError(f"{ENV_PREFIX}ENV_FILE: {path} does not exist")
         return Settings(**overrides)

@@ -37,9 +37,11 @@ def test_env_file_is_read(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert settings.sirs_password.get_secret_value() == "from-file"
 
 
-def test_named_env_file_that_is_missing_is_an_error(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_named_env_file_that_is_missing_is_an_error(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     clean_env.setenv("SIMRS_BRIDGE_ENV_FILE", str(tmp_path / "nope"))
-    with pytest.raises(ConfigError, match="SIMRS_BRIDGE_ENV_FILE: .*nope does not exist"):
+    with pytest.raises(ConfigError, match=r"SIMRS_BRIDGE_ENV_FILE: .*nope does not exist"):
         load_settings()
 
 

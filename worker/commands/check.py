@@ -36,7 +36,9 @@ class Probe:
 
 
 async def _redis(settings: Settings) -> str:
-    client = aioredis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    client = aioredis.Redis.from_url(
+        settings.redis_url, socket_connect_timeout=5, socket_timeout=5
+    )
     try:
         info = await client.info("server")
     except (RedisError, OSError) as exc:
