@@ -13,10 +13,14 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiomysql
 import pytest
 import redis.asyncio as aioredis
 
 from sandbox.services import MariaDBServer, RedisServer
+from worker.db import create_pool
+from worker.settings import DatabaseUrl
+from worker.state.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_DIR = REPO / "sandbox" / "khanza"
@@ -90,6 +94,26 @@ def upstream_khanza_db(mariadb_server: MariaDBServer) -> str:
     mariadb_server.sql("CREATE DATABASE `sik_upstream` CHARACTER SET latin1")
     mariadb_server.load(schema, "sik_upstream")
     return "sik_upstream"
+
+
+@pytest.fixture
+def state_db_url(mariadb_server: MariaDBServer) -> Iterator[str]:
+    """An empty database for the daemon's own tables, dropped afterwards."""
+    name = f"state_{next(_database_numbers)}"
+    mariadb_server.sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    yield mariadb_server.url(name)
+    mariadb_server.sql(f"DROP DATABASE `{name}`")
+
+
+@pytest.fixture
+async def state_pool(state_db_url: str) -> AsyncIterator[aiomysql.Pool]:
+    """A pool on a migrated state database."""
+    pool = await create_pool(DatabaseUrl.parse(state_db_url), setting="state")
+    async with pool.acquire() as connection:
+        await migrate(connection)
+    yield pool
+    pool.close()
+    await pool.wait_closed()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The daemon's own tables: what upstreams acknowledged, what we sent, what failed."""
