@@ -31,6 +31,7 @@ from ..errors import (
     UpstreamError,
 )
 from ..http import HttpAnswer, decode_json, exchange, new_session
+from ..observe import CallObserver, CallRecord, notify
 from ..settings import Settings
 from .outcomes import CREDENTIALS_HINT, classify
 
@@ -97,7 +98,9 @@ class SirsClient:
         timeout: float = 20.0,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.time,
+        observer: CallObserver | None = None,
     ) -> None:
+        self._observer = observer
         self.base_url = base_url.rstrip("/")
         self.rs_id = rs_id
         self._password = password
@@ -114,6 +117,7 @@ class SirsClient:
         *,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.time,
+        observer: CallObserver | None = None,
     ) -> Self:
         return cls(
             base_url=settings.sirs_base_url,
@@ -123,6 +127,7 @@ class SirsClient:
             timeout=settings.http_timeout,
             session=session,
             clock=clock,
+            observer=observer,
         )
 
     async def __aenter__(self) -> Self:
@@ -182,15 +187,30 @@ class SirsClient:
         if self._session is None:
             self._session = new_session(self._timeout)
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        answer = await exchange(
-            self._session,
-            method,
-            f"{self.base_url}/{resource}",
-            service=SERVICE,
-            headers=self._headers(tanggal, headers),
-            body=data,
-        )
-        result = self._read(method, resource, answer)
+        text = None if data is None else data.decode("utf-8")
+        started = time.perf_counter()
+        answer: HttpAnswer | None = None
+        try:
+            answer = await exchange(
+                self._session,
+                method,
+                f"{self.base_url}/{resource}",
+                service=SERVICE,
+                headers=self._headers(tanggal, headers),
+                body=data,
+            )
+            result = self._read(method, resource, answer)
+        except UpstreamError as exc:
+            await notify(self._observer, CallRecord(
+                SERVICE, method, resource, exc.outcome,
+                int((time.perf_counter() - started) * 1000), exc.http_status, exc.code,
+                exc.message, text, answer.text if answer else None,
+            ))
+            raise
+        await notify(self._observer, CallRecord(
+            SERVICE, method, resource, result.outcome, int(answer.elapsed * 1000), answer.status,
+            result.status, result.message, text, answer.text,
+        ))
         logger.info(
             "sirs %s %s -> %s (status %s, %.2f s)",
             method, resource, result.outcome.value, result.status, answer.elapsed,

@@ -11,35 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-
 import aiomysql
 
-from ..errors import Outcome
+from ..observe import CallRecord
 from ..redact import redact_text
 
-__all__ = ["AuditLog", "CallRecord"]
+__all__ = ["AuditLog"]
 
 logger = logging.getLogger(__name__)
 
 BODY_LIMIT = 16_000
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """What a client observed about one call."""
-
-    upstream: str
-    method: str
-    path: str
-    outcome: Outcome
-    duration_ms: int
-    http_status: int | None = None
-    code: str | None = None
-    message: str | None = None
-    request_body: str | None = None
-    response_body: str | None = None
-    job_id: str | None = None
 
 
 # Append one call; the id orders calls that share a millisecond.

@@ -31,6 +31,7 @@ class LedgerEntry:
     step: str
     taskid: int | None
     waktu: int | None
+    payload_hash: str | None
     outcome: Outcome
     code: str | None
     message: str | None
@@ -49,14 +50,16 @@ class LedgerEntry:
 # and `waktu` are only replaced while the step is not yet done, and done_at
 # (last) keeps the first success.
 _RECORD = """
-INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, outcome, code, message,
-                    attempts, first_try, last_try, done_at)
-VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, %(outcome)s,
+INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, payload_hash, outcome, code,
+                    message, attempts, first_try, last_try, done_at)
+VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, %(payload_hash)s,
+        %(outcome)s,
         %(code)s, %(message)s, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),
         IF(%(succeeded)s, UTC_TIMESTAMP(3), NULL))
 ON DUPLICATE KEY UPDATE
     outcome = IF(done_at IS NULL, VALUES(outcome), outcome),
     waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
+    payload_hash = IF(done_at IS NULL, VALUES(payload_hash), payload_hash),
     code = VALUES(code),
     message = VALUES(message),
     attempts = attempts + 1,
@@ -66,9 +69,16 @@ ON DUPLICATE KEY UPDATE
 
 # All steps of one booking at one upstream, for the job that sends them.
 _FOR_BOOKING = (
-    "SELECT upstream, kodebooking, step, taskid, waktu, outcome,"
+    "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
     " code, message, attempts, first_try, last_try, done_at"
     " FROM ledger WHERE upstream = %s AND kodebooking = %s"
+)
+
+# Every step of these bookings at one upstream, for a producer cycle (one query per batch).
+_FOR_BOOKINGS = (
+    "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
+    " code, message, attempts, first_try, last_try, done_at"
+    " FROM ledger WHERE upstream = %s AND kodebooking IN ({marks})"
 )
 
 # Which of these bookings' steps are done, for a producer cycle (one query per batch).
@@ -79,12 +89,13 @@ _DONE_FOR = (
 
 
 def _entry(row: Sequence[object]) -> LedgerEntry:
-    (upstream, kodebooking, step, taskid, waktu, outcome, code, message, attempts,
+    (upstream, kodebooking, step, taskid, waktu, digest, outcome, code, message, attempts,
      first_try, last_try, done_at) = row
     return LedgerEntry(
         upstream=str(upstream), kodebooking=str(kodebooking), step=str(step),
         taskid=None if taskid is None else int(str(taskid)),
         waktu=None if waktu is None else int(str(waktu)),
+        payload_hash=None if digest is None else str(digest),
         outcome=Outcome(str(outcome)), code=None if code is None else str(code),
         message=None if message is None else str(message), attempts=int(str(attempts)),
         first_try=first_try, last_try=last_try,  # type: ignore[arg-type]
@@ -107,10 +118,11 @@ class Ledger:
         message: str | None = None,
         taskid: int | None = None,
         waktu: int | None = None,
+        payload_hash: str | None = None,
     ) -> None:
         params = {
             "upstream": upstream, "kodebooking": kodebooking, "step": step, "taskid": taskid,
-            "waktu": waktu, "outcome": outcome.value, "code": code,
+            "waktu": waktu, "payload_hash": payload_hash, "outcome": outcome.value, "code": code,
             "message": (message or "")[:1000] or None, "succeeded": outcome.succeeded,
         }
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
@@ -121,6 +133,21 @@ class Ledger:
             await cursor.execute(_FOR_BOOKING, (upstream, kodebooking))
             rows = await cursor.fetchall()
         return {entry.step: entry for entry in map(_entry, rows)}
+
+    async def entries_for(
+        self, upstream: str, kodebookings: Iterable[str]
+    ) -> dict[str, dict[str, LedgerEntry]]:
+        keys = sorted(set(kodebookings))
+        found: dict[str, dict[str, LedgerEntry]] = {}
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                # Only placeholders are formatted in; the values travel as parameters.
+                await cursor.execute(_FOR_BOOKINGS.format(marks=", ".join(["%s"] * len(chunk))),
+                                     (upstream, *chunk))
+                for entry in map(_entry, await cursor.fetchall()):
+                    found.setdefault(entry.kodebooking, {})[entry.step] = entry
+        return found
 
     async def done_steps(self, upstream: str, kodebookings: Iterable[str]) -> set[tuple[str, str]]:
         keys = sorted(set(kodebookings))

@@ -7,7 +7,8 @@ import json
 import aiomysql
 
 from worker.errors import Outcome
-from worker.state.audit import AuditLog, CallRecord
+from worker.observe import CallRecord
+from worker.state.audit import AuditLog
 
 
 async def test_bodies_are_redacted(state_pool: aiomysql.Pool) -> None:

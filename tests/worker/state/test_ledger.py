@@ -39,3 +39,15 @@ async def test_done_steps_for_many_bookings(state_pool: aiomysql.Pool) -> None:
     assert ("KB0001", "add") in done
     assert ("KB0003", "add") not in done
     assert await ledger.done_steps("sirs", ["KB0001"]) == {("KB0001", "antrian")}
+
+
+async def test_entries_for_many_bookings_in_batches(state_pool: aiomysql.Pool) -> None:
+    ledger = Ledger(state_pool)
+    for number in range(600):
+        await ledger.record("sirs", f"KB{number:04d}", "add", Outcome.DONE, payload_hash="abc")
+    await ledger.record("sirs", "KB0007", "task3", Outcome.PERMANENT, message="bad time")
+    found = await ledger.entries_for("sirs", [f"KB{n:04d}" for n in range(600)] + ["absent"])
+    assert len(found) == 600
+    assert set(found["KB0007"]) == {"add", "task3"}
+    assert found["KB0007"]["task3"].outcome is Outcome.PERMANENT
+    assert found["KB0599"]["add"].payload_hash == "abc"

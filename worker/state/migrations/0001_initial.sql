@@ -10,6 +10,7 @@ CREATE TABLE ledger (
     step         VARCHAR(16)  NOT NULL,
     taskid       SMALLINT     NULL,
     waktu        BIGINT       NULL COMMENT 'epoch ms sent for a task',
+    payload_hash CHAR(16)     NULL COMMENT 'digest of the body last sent, to skip unchanged refusals',
     outcome      VARCHAR(16)  NOT NULL,
     code         VARCHAR(16)  NULL,
     message      VARCHAR(1000) NULL,
