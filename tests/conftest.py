@@ -17,9 +17,11 @@ import aiomysql
 import pytest
 import redis.asyncio as aioredis
 
+from sandbox import fake_bpjs as fake_bpjs_module
+from sandbox import fake_sirs as fake_sirs_module
 from sandbox.services import MariaDBServer, RedisServer
 from worker.db import create_pool
-from worker.settings import DatabaseUrl
+from worker.settings import DatabaseUrl, Settings
 from worker.state.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,3 +128,35 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyP
     env_file.write_text("")
     monkeypatch.setenv("SIMRS_BRIDGE_ENV_FILE", str(env_file))
     return monkeypatch
+
+
+@pytest.fixture
+async def fake_bpjs() -> AsyncIterator[fake_bpjs_module.RunningFake]:
+    """The fake BPJS Antrean RS with Settings' sandbox credentials, on a free port."""
+    async with fake_bpjs_module.running(fake_bpjs_module.FakeBpjsConfig()) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake_sirs() -> AsyncIterator[fake_sirs_module.RunningFakeSirs]:
+    """The fake RS Online with Settings' sandbox credentials, on a free port."""
+    fake = await fake_sirs_module.start(fake_sirs_module.FakeSirsConfig())
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def bridge_settings(
+    redis_url: str, mariadb_server: MariaDBServer, fresh_khanza_db: str, state_db_url: str,
+    fake_bpjs: fake_bpjs_module.RunningFake, fake_sirs: fake_sirs_module.RunningFakeSirs,
+) -> Settings:
+    """Settings for a whole daemon: real Redis and MariaDB, the two fakes, no limits."""
+    return Settings(
+        redis_url=redis_url,
+        khanza_db_url=DatabaseUrl.parse(mariadb_server.url(fresh_khanza_db)),
+        state_db_url=DatabaseUrl.parse(state_db_url),
+        bpjs_base_url=fake_bpjs.base_url,
+        sirs_base_url=fake_sirs.base_url,
+        bpjs_rate=0, sirs_rate=0, bpjs_max_concurrency=0, sirs_max_concurrency=0,
+        http_timeout=5,
+    )

@@ -164,6 +164,28 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=20.0, gt=0, le=300)
     log_level: str = "INFO"
 
+    # Sending: shared by every worker process (Redis); 0 means unlimited.
+    bpjs_rate: float = Field(default=10.0, ge=0, description="requests per second")
+    bpjs_burst: int = Field(default=10, ge=1)
+    bpjs_max_concurrency: int = Field(default=8, ge=0)
+    sirs_rate: float = Field(default=5.0, ge=0, description="requests per second")
+    sirs_burst: int = Field(default=5, ge=1)
+    sirs_max_concurrency: int = Field(default=4, ge=0)
+    worker_max_jobs: int = Field(default=20, ge=1, le=1000)
+    job_max_tries: int = Field(default=25, ge=1, le=1000)
+    job_max_age_hours: float = Field(default=36.0, gt=0)
+    job_timeout: int = Field(default=300, ge=5, le=3600, description="seconds per job run")
+    shutdown_grace: int = Field(default=20, ge=0, le=600, description="seconds")
+
+    # Reading Khanza.
+    producer_interval: float = Field(default=3.0, gt=0, le=3600, description="seconds")
+    lookback_days: int = Field(default=1, ge=0, le=31)
+    lookahead_days: int = Field(default=7, ge=0, le=90)
+    bpjs_payers: str = "BPJ"
+    task_sources: str = ""
+    khanza_writeback: bool = False
+    beds_delete_missing: bool = False
+
     @field_validator("khanza_db_url", "state_db_url", mode="before")
     @classmethod
     def _parse_db_url(cls, value: Any) -> DatabaseUrl:

@@ -1,0 +1,138 @@
+"""The producer: every few seconds, find what is desired but not acknowledged.
+
+Level-triggered (DESIGN.md principle 1): a cycle reads the active window of
+Khanza and the ledger, plans each visit's steps per upstream, and enqueues a
+job for every visit that still owes something. Nothing depends on an earlier
+enqueue having arrived: a lost or failed job is found again next cycle, and a
+job that exists already is not duplicated (deterministic ids). Pending daily
+reports from the inbox are enqueued the same way. A nudge on the inbox
+(``booking_changed``) wakes the loop early instead of waiting the interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import aiomysql
+from arq.connections import ArqRedis
+from redis.exceptions import RedisError
+
+from worker.jobs.plan import pending, plan_bpjs, plan_sirs
+from worker.queue import (
+    BPJS_BOOKING,
+    SIRS_ANTRIAN,
+    SIRS_REPORT,
+    booking_job_id,
+    enqueue,
+    report_job_id,
+)
+from worker.state.ledger import Ledger
+from worker.state.reports import DailyReports
+
+from .khanza.bookings import load_window
+from .khanza.options import KhanzaOptions
+
+__all__ = ["CycleReport", "Producer", "STATUS_KEY"]
+
+logger = logging.getLogger(__name__)
+
+STATUS_KEY = "simrs-bridge:producer:status"
+
+
+@dataclass
+class CycleReport:
+    """What one cycle saw and did; kept in Redis for the dashboard and ``check``."""
+
+    started: float
+    duration: float = 0.0
+    visits: int = 0
+    enqueued: dict[str, int] = field(default_factory=dict)
+    coalesced: int = 0
+    waiting: dict[str, str] = field(default_factory=dict)
+
+    def add(self, function: str, queued: bool) -> None:
+        if queued:
+            self.enqueued[function] = self.enqueued.get(function, 0) + 1
+        else:
+            self.coalesced += 1
+
+
+class Producer:
+    def __init__(
+        self,
+        *,
+        khanza: aiomysql.Pool,
+        queue: ArqRedis,
+        ledger: Ledger,
+        reports: DailyReports,
+        options: KhanzaOptions,
+    ) -> None:
+        self.khanza = khanza
+        self.queue = queue
+        self.ledger = ledger
+        self.reports = reports
+        self.options = options
+        self._configured = frozenset(t for t, _ in options.task_sources.pairs)
+
+    async def cycle(self, today: date | None = None) -> CycleReport:
+        report = CycleReport(started=time.time())
+        day = today or datetime.now(self.options.zone).date()
+        start, end = self.options.window(day)
+        async with self.khanza.acquire() as connection:
+            snapshots = await load_window(connection, start, end, self.options)
+        report.visits = len(snapshots)
+        keys = [s.kodebooking for s in snapshots]
+        bpjs_ledger = await self.ledger.entries_for("bpjs", keys)
+        sirs_ledger = await self.ledger.entries_for("sirs", keys)
+        zone = self.options.zone
+        for snapshot in snapshots:
+            kode = snapshot.kodebooking
+            plan = plan_bpjs(snapshot, zone, self._configured)
+            if pending(plan, bpjs_ledger.get(kode, {}), recorded=snapshot.recorded):
+                report.add(BPJS_BOOKING, await enqueue(
+                    self.queue, BPJS_BOOKING, kode, job_id=booking_job_id(BPJS_BOOKING, kode)))
+            elif plan.waiting:
+                report.waiting[kode] = plan.waiting
+            sirs_plan = plan_sirs(snapshot, zone, self._configured)
+            if pending(sirs_plan, sirs_ledger.get(kode, {})):
+                report.add(SIRS_ANTRIAN, await enqueue(
+                    self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
+        for kind, tanggal in await self.reports.pending():
+            report.add(SIRS_REPORT, await enqueue(
+                self.queue, SIRS_REPORT, kind, tanggal.isoformat(),
+                job_id=report_job_id(kind, tanggal)))
+        report.duration = time.time() - report.started
+        await self._publish(report)
+        return report
+
+    async def _publish(self, report: CycleReport) -> None:
+        await self.queue.set(STATUS_KEY, json.dumps({
+            "last_cycle": report.started,
+            "duration": report.duration,
+            "visits": report.visits,
+            "enqueued": report.enqueued,
+            "coalesced": report.coalesced,
+            "waiting": report.waiting,
+        }))
+
+    async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event) -> None:
+        """Cycle until ``stop``; a failed cycle is logged and retried, never fatal."""
+        while not stop.is_set():
+            try:
+                report = await self.cycle()
+                if report.enqueued:
+                    logger.info("cycle: %d visits, enqueued %s (%d coalesced) in %.2f s",
+                                report.visits, report.enqueued, report.coalesced,
+                                report.duration)
+            except (aiomysql.Error, RedisError, OSError) as exc:
+                logger.warning("cycle failed, trying again in %.0f s: %s", interval, exc)
+            nudges.clear()
+            waiters = [asyncio.ensure_future(e.wait()) for e in (nudges, stop)]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

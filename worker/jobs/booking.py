@@ -1,0 +1,153 @@
+"""The per-visit jobs: ``bpjs_booking`` (Antrean RS) and ``sirs_antrian`` (RS Online KPI).
+
+One job per visit and upstream, keyed by kodebooking, so the visit's steps go
+out in order (DESIGN.md principle 3) and the two upstreams never block each
+other: a task event fans out into one job each. A job carries only the key and
+re-reads Khanza when it runs, so a coalesced job sends the newest values.
+
+Per step the answer decides what happens (principle 4): ``done`` and
+``already_done`` are recorded and the next step follows; ``fix_then_retry``
+sends the missing ``add`` first and then the step again; ``blocked`` and
+``retry`` end the pass and let arq try later; ``permanent`` leaves a dead
+letter and stops this visit's later steps, which the upstream would refuse
+anyway. Every attempt is written to the ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from producers.khanza.bookings import load_booking
+from producers.khanza.snapshot import BookingSnapshot
+
+from ..errors import BlockedError, FixThenRetryError, Outcome, UpstreamError
+from ..logging import mask
+from ..observe import current_job_id
+from ..queue import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id, dirty_key
+from ..services import Services
+from .plan import Plan, Step, pending, plan_bpjs, plan_sirs
+from .policy import retry_or_bury
+from .send import Sent, send_bpjs, send_sirs
+from .writeback import write_back
+
+__all__ = ["bpjs_booking", "sirs_antrian"]
+
+logger = logging.getLogger(__name__)
+
+Planner = Callable[[BookingSnapshot, Any, frozenset[int]], Plan]
+Sender = Callable[[Services, Step], Awaitable[Sent]]
+
+_ROUTES: dict[str, tuple[str, Planner, Sender]] = {
+    BPJS_BOOKING: ("bpjs", plan_bpjs, send_bpjs),
+    SIRS_ANTRIAN: ("sirs", plan_sirs, send_sirs),
+}
+
+
+async def bpjs_booking(ctx: dict[str, Any], kodebooking: str, force: bool = False) -> str:
+    return await _run(ctx, BPJS_BOOKING, kodebooking, force)
+
+
+async def sirs_antrian(ctx: dict[str, Any], kodebooking: str, force: bool = False) -> str:
+    return await _run(ctx, SIRS_ANTRIAN, kodebooking, force)
+
+
+async def _run(ctx: dict[str, Any], function: str, kodebooking: str, force: bool) -> str:
+    services: Services = ctx["services"]
+    job_id = booking_job_id(function, kodebooking)
+    token = current_job_id.set(job_id)
+    try:
+        while True:
+            await services.redis.delete(dirty_key(job_id))
+            try:
+                summary = await _pass(services, function, kodebooking, force)
+            except UpstreamError as exc:  # retry, blocked, or a fix that did not help yet
+                return await retry_or_bury(ctx, exc, function, [kodebooking])
+            if not await services.redis.exists(dirty_key(job_id)):
+                logger.info("%s: %s", job_id, summary)
+                return summary
+            force = False  # a new pass for a change that arrived meanwhile
+    finally:
+        current_job_id.reset(token)
+
+
+async def _pass(services: Services, function: str, kodebooking: str, force: bool) -> str:
+    upstream, planner, sender = _ROUTES[function]
+    async with services.khanza.acquire() as connection:
+        snapshot = await load_booking(connection, kodebooking, services.options)
+    if snapshot is None:
+        return "not in Khanza: nothing to send"
+    configured = frozenset(taskid for taskid, _ in services.options.task_sources.pairs)
+    plan = planner(snapshot, services.options.zone, configured)
+    entries = await services.ledger.entries(upstream, kodebooking)
+    recorded = snapshot.recorded if upstream == "bpjs" else frozenset()
+    steps = pending(plan, entries, recorded=recorded, force=force)
+    done = 0
+    for step in steps:
+        if not await _send(services, upstream, sender, plan, step, snapshot):
+            return f"stopped at {step.name} (permanent); {done} step(s) sent"
+        done += 1
+    tail = f"; waiting: {plan.waiting}" if plan.waiting else ""
+    return f"{done} step(s) sent{tail}"
+
+
+async def _send(
+    services: Services, upstream: str, sender: Sender, plan: Plan, step: Step,
+    snapshot: BookingSnapshot,
+) -> bool:
+    """Send one step; False when it was refused for good (a dead letter now holds it)."""
+    try:
+        try:
+            sent = await sender(services, step)
+        except FixThenRetryError as exc:
+            await _record_failure(services, upstream, snapshot, step, exc)
+            fix = plan.step("add")
+            if fix is None or step.name == "add" or "add" in snapshot.recorded:
+                raise BlockedError(
+                    f"{step.name}: {exc.message}; its antrean/add is not sent by this daemon "
+                    "(Khanza's SEP form or Mobile JKN creates it), waiting for it",
+                    service=upstream,
+                ) from None
+            logger.info("%s: %s needs %s first", snapshot.kodebooking, step.name, fix.name)
+            fixed = await sender(services, fix)
+            await _record_success(services, upstream, snapshot, fix, fixed)
+            sent = await sender(services, step)
+    except UpstreamError as exc:
+        await _record_failure(services, upstream, snapshot, step, exc)
+        if exc.outcome is not Outcome.PERMANENT:
+            raise
+        function = BPJS_BOOKING if upstream == "bpjs" else SIRS_ANTRIAN
+        letter = await services.dead_letters.add(
+            booking_job_id(function, snapshot.kodebooking), function, [snapshot.kodebooking],
+            upstream=upstream, outcome=exc.outcome, code=exc.code,
+            message=f"{step.name}: {exc.message}", attempts=1,
+        )
+        logger.warning("%s %s refused for good (dead letter %d): %s", upstream, step.name,
+                       letter, exc.message)
+        return False
+    await _record_success(services, upstream, snapshot, step, sent)
+    return True
+
+
+async def _record_success(
+    services: Services, upstream: str, snapshot: BookingSnapshot, step: Step, sent: Sent
+) -> None:
+    await services.ledger.record(
+        upstream, snapshot.kodebooking, step.name, sent.outcome, code=sent.code,
+        message=sent.message, taskid=step.taskid, waktu=step.waktu, payload_hash=step.digest,
+    )
+    logger.info("%s %s %s -> %s (norm %s)", upstream, snapshot.kodebooking, step.name,
+                sent.outcome.value, mask(snapshot.add.norm if snapshot.add else ""))
+    if upstream == "bpjs" and services.settings.khanza_writeback:
+        await write_back(services, snapshot, step)
+
+
+async def _record_failure(
+    services: Services, upstream: str, snapshot: BookingSnapshot, step: Step,
+    exc: UpstreamError,
+) -> None:
+    await services.ledger.record(
+        upstream, snapshot.kodebooking, step.name, exc.outcome, code=exc.code,
+        message=exc.message, taskid=step.taskid, waktu=step.waktu, payload_hash=step.digest,
+    )

@@ -1,0 +1,63 @@
+"""``sirs_report``: send the newest payload of one date-keyed report.
+
+The job carries (kind, tanggal) only and reads the newest stored payload when
+it runs, so ten corrections of the same day in a minute become one upstream
+upsert with the final values. It marks exactly the payload it sent, so a
+correction that arrived during the call stays pending for the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any, cast
+
+from ..errors import Outcome, UpstreamError
+from ..observe import current_job_id
+from ..queue import SIRS_REPORT, dirty_key, report_job_id
+from ..services import Services
+from ..sirs.endpoints import ReportKind
+from .policy import retry_or_bury
+from .send import Sent, guarded
+
+__all__ = ["sirs_report"]
+
+logger = logging.getLogger(__name__)
+
+
+async def sirs_report(ctx: dict[str, Any], kind: str, tanggal: str, force: bool = False) -> str:
+    services: Services = ctx["services"]
+    job_id = report_job_id(kind, tanggal)
+    token = current_job_id.set(job_id)
+    try:
+        day = date.fromisoformat(tanggal)
+        while True:
+            await services.redis.delete(dirty_key(job_id))
+            report = await services.reports.get(kind, day)
+            if report is None:
+                return "no such report stored"
+            if not report.pending and not force:
+                return "upstream already has the newest payload"
+
+            async def call(payload: dict[str, Any] = report.payload) -> Sent:
+                result = await services.sirs.send_daily_report(cast(ReportKind, kind), payload)
+                return Sent(result.outcome, result.status, result.message)
+
+            try:
+                sent = await guarded(services, "sirs", call)
+            except UpstreamError as exc:
+                await services.reports.mark_failed(kind, day, exc.outcome, exc.message)
+                if exc.outcome is not Outcome.PERMANENT:
+                    return await retry_or_bury(ctx, exc, SIRS_REPORT, [kind, tanggal])
+                letter = await services.dead_letters.add(
+                    job_id, SIRS_REPORT, [kind, tanggal], upstream="sirs", outcome=exc.outcome,
+                    code=exc.code, message=exc.message, attempts=int(ctx.get("job_try", 1)),
+                )
+                return f"dead letter {letter}"
+            await services.reports.mark_sent(kind, day, report.payload_hash, sent.outcome,
+                                             sent.message)
+            force = False
+            if not await services.redis.exists(dirty_key(job_id)):
+                return f"{kind} {tanggal} sent ({sent.outcome.value})"
+    finally:
+        current_job_id.reset(token)

@@ -1,0 +1,75 @@
+"""The arq worker: which jobs exist and how a worker process lives and dies.
+
+``build_worker`` is what ``simrs-bridge worker`` runs. Services (clients,
+pools, limiters) are built in ``on_startup`` inside the worker's loop and
+closed in ``on_shutdown``. On SIGTERM the worker stops taking jobs and gives
+running ones ``SIMRS_BRIDGE_SHUTDOWN_GRACE`` seconds to finish; a job still
+running then is cancelled and arq queues it again. That is safe because every
+job is idempotent: the ledger only ever records acknowledged steps, and a
+step whose answer was lost is simply sent again (the upstream answers
+"already there", which counts as done).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import func
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from .jobs.booking import bpjs_booking, sirs_antrian
+from .jobs.reports import sirs_report
+from .queue import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, SIRS_REPORT, deserialize, serialize
+from .services import open_services
+from .settings import Settings
+
+__all__ = ["build_worker", "worker_functions"]
+
+logger = logging.getLogger(__name__)
+
+
+def worker_functions(settings: Settings) -> list[Any]:
+    # Our own policy decides retries and dead letters (jobs/policy.py); arq's bound is a
+    # backstop one above it so it never drops a job ours would still try.
+    tries = settings.job_max_tries + 1
+    return [
+        func(bpjs_booking, name=BPJS_BOOKING, keep_result=0, max_tries=tries),
+        func(sirs_antrian, name=SIRS_ANTRIAN, keep_result=0, max_tries=tries),
+        func(sirs_report, name=SIRS_REPORT, keep_result=0, max_tries=tries),
+    ]
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    ctx["services"] = await open_services(settings)
+    logger.info("worker ready: BPJS %s, RS Online %s", settings.bpjs_base_url,
+                settings.sirs_base_url)
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    services = ctx.pop("services", None)
+    if services is not None:
+        await services.close()
+
+
+def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+    """A worker on the current event loop (construct it inside ``asyncio.run``)."""
+    return Worker(
+        functions=worker_functions(settings),
+        queue_name=QUEUE_NAME,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        on_startup=_startup,
+        on_shutdown=_shutdown,
+        ctx={"settings": settings},
+        max_jobs=settings.worker_max_jobs,
+        job_timeout=settings.job_timeout,
+        keep_result=0,
+        poll_delay=0.1,
+        job_completion_wait=settings.shutdown_grace,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        burst=burst,
+        health_check_interval=30,
+    )
