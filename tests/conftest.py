@@ -160,3 +160,26 @@ def bridge_settings(
         bpjs_rate=0, sirs_rate=0, bpjs_max_concurrency=0, sirs_max_concurrency=0,
         http_timeout=5,
     )
+
+
+def settings_env(settings: Settings, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment variables that make a child process load exactly ``settings``."""
+    env = {k: v for k, v in (base or dict(os.environ)).items()
+           if not k.startswith("SIMRS_BRIDGE_")}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, DatabaseUrl):
+            text = value.render(reveal=True)
+        elif hasattr(value, "get_secret_value"):
+            text = value.get_secret_value()
+        else:
+            text = str(value)
+        env[f"SIMRS_BRIDGE_{name.upper()}"] = text
+    env["SIMRS_BRIDGE_ENV_FILE"] = ""  # no env file: the environment says everything
+    return env
+
+
+@pytest.fixture
+def bridge_env(bridge_settings: Settings) -> dict[str, str]:
+    """``bridge_settings`` as the environment of a child process (CLI, worker, producer)."""
+    return settings_env(bridge_settings)

@@ -13,8 +13,9 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from .commands import bpjs, check, sirs
+from .commands import bpjs, check, daemon, queue, sirs
 from .commands.base import CommandError
 from .errors import BridgeError
 
@@ -22,11 +23,19 @@ __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
-_COMMANDS = (check, bpjs, sirs)
+_COMMANDS = (check, daemon, queue, bpjs, sirs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; the CLI contract is one line on stderr."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="simrs-bridge",
         description="Keeps BPJS Antrean RS and Kemenkes RS Online in step with SIMRS Khanza.",
     )
@@ -39,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Ops commands print their own results; a library warning must not add stray lines to
+    # the one-line error contract. Daemon commands install real logging themselves.
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         return int(asyncio.run(args.handler(args)))
     except (BridgeError, CommandError) as exc:

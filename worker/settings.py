@@ -257,11 +257,17 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
 
     The env file is read only when it exists, so the same code runs under
     systemd (file present) and in a developer's shell (environment only).
-    ``SIMRS_BRIDGE_ENV_FILE`` points at another file, e.g. for the demo.
+    ``SIMRS_BRIDGE_ENV_FILE`` points at another file, e.g. for the demo; set but
+    empty, it means "no env file" (child processes given their whole environment).
     """
     path = env_file
     if path is None:
         override = os.environ.get(ENV_PREFIX + "ENV_FILE")
+        if override == "":
+            try:
+                return Settings(**overrides)
+            except ValidationError as exc:
+                raise ConfigError(_first_error(exc)) from None
         path = Path(override) if override else ENV_FILE
     try:
         if path.is_file():

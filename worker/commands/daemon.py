@@ -1,0 +1,114 @@
+"""``simrs-bridge worker`` and ``simrs-bridge producer``: the two long-running processes.
+
+Both log structured lines to stdout (journald under systemd), apply the state
+migrations at start, and stop cleanly on SIGTERM: the worker finishes or
+re-queues its running jobs (worker/main.py), the producer ends its cycle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from datetime import date
+
+from producers.loop import Producer
+
+from .. import db
+from ..logging import setup_logging
+from ..main import build_worker
+from ..queue import open_queue
+from ..services import khanza_options
+from ..settings import ENV_PREFIX, load_settings
+from ..state.ledger import Ledger
+from ..state.migrate import migrate
+from ..state.reports import DailyReports
+from .base import Subparsers
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.secrets())
+    worker = build_worker(settings, burst=args.burst)
+    try:
+        await worker.async_run()
+    except asyncio.CancelledError:
+        logger.info("worker stopped")
+    finally:
+        await worker.close()
+    return 0
+
+
+async def _producer(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.secrets())
+    options = khanza_options(settings)
+    khanza = await db.create_pool(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    state = await db.create_pool(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
+    queue = await open_queue(settings.redis_url)
+    try:
+        async with state.acquire() as connection:
+            await migrate(connection)
+        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
+                            reports=DailyReports(state), options=options)
+        if args.once or args.day:
+            report = await producer.cycle(today=args.day)
+            print(f"{report.visits} visits; enqueued {report.enqueued or 'nothing'}; "
+                  f"{report.coalesced} already queued; {len(report.waiting)} waiting")
+            return 0
+        stop, nudges = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        logger.info("producer running every %.1f s", settings.producer_interval)
+        await producer.run(settings.producer_interval, nudges, stop)
+        logger.info("producer stopped")
+        return 0
+    finally:
+        for pool in (khanza, state):
+            pool.close()
+            await pool.wait_closed()
+        await queue.aclose()
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    del args
+    settings = load_settings()
+    connection = await db.connect(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
+    try:
+        applied = await migrate(connection)
+    finally:
+        connection.close()
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not applied:
+        print("state database is up to date")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-15") from None
+
+
+def register(sub: Subparsers) -> None:
+    worker = sub.add_parser("worker", help="run the sending worker (arq)",
+                            description="Take jobs from Redis and send them upstream.")
+    worker.add_argument("--burst", action="store_true",
+                        help="exit once the queue is empty (for scripts and tests)")
+    worker.set_defaults(handler=_worker)
+    producer = sub.add_parser("producer", help="run the Khanza producer loop",
+                              description="Find what Khanza wants sent and enqueue it.")
+    producer.add_argument("--once", action="store_true", help="run one cycle and exit")
+    producer.add_argument("--day", type=_day, metavar="YYYY-MM-DD",
+                          help="run one cycle as if today were this day (resend a past day)")
+    producer.set_defaults(handler=_producer)
+    migrate_parser = sub.add_parser("migrate", help="create or upgrade the state database")
+    migrate_parser.set_defaults(handler=_migrate)
