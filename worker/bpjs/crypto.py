@@ -9,27 +9,29 @@ Every failure becomes :class:`DecryptionError`, whose message never contains the
 the key or the decrypted content (patient data).
 
 Why :func:`decrypt_json_async` slices the work on the event loop instead of handing it to
-a thread or a process pool (``bench/bench_decrypt.py`` measures all three; Python 3.11,
-2 CPUs, longest gap of a 1 ms ticker task):
+a thread or a process pool. ``bench/bench_decrypt.py`` measures all three as the longest
+gap of a 1 ms ticker task (Python 3.11, 2 shared CPUs, median of 7 runs, ranges over
+several benchmark runs; the idle loop alone shows 1-4 ms):
 
-* A thread does not help: the LZ decoder is pure Python and holds the GIL, and
-  ``json.loads`` is C code that never releases it (12-17 ms alone at 5,000 rows, 120-230 ms
-  at 50,000). Measured: 19-42 ms stalls at 5,000 rows, 160-180 ms at 50,000.
+* A thread does not bound the stall: the LZ decoder is pure Python and holds the GIL, and
+  ``json.loads`` is C code that never releases it. At 5,000 rows that happens to stay
+  near the budget (9-15 ms, worst run 21 ms); at 50,000 rows it is 43-99 ms.
 * A process pool moves the LZ work away, but the parsed result has to be built in the
   loop's process anyway (``json.loads`` there, or unserialising the same objects, which
-  costs as much), so the loop still stalls for the whole parse: 12-19 ms at 5,000 rows,
-  120-330 ms at 50,000; plus a pool to start, feed megabytes and shut down.
+  costs as much), so the loop stalls for the whole parse: 11-16 ms at 5,000 rows,
+  104-141 ms at 50,000; plus a pool to start, feed megabytes and shut down.
 * Slicing bounds the stall directly: base64 and AES run in C per 256 KiB chunk, the LZ
   decoder pauses about every millisecond, surrogate pairs are rejoined part by part, and a
   top-level JSON array is parsed element by element with ``JSONDecoder.raw_decode``. All of
-  it is one pausable computation run by :func:`lzstring.run_sliced` in ~4 ms slices.
-  Measured: ~10 ms at 5,000 rows; at 50,000 rows of international text ~40-60 ms, most of
-  it one unavoidable join into a 9 MB four-byte-per-char ``str`` (avoiding it would need
-  a JSON parser that reads a list of chunks). Total CPU time stays about the same.
+  it is one pausable computation run by :func:`lzstring.run_sliced` in ~4 ms slices:
+  10-17 ms at 5,000 rows (worst run 20 ms), 15-19 ms at 50,000 ASCII rows. At 50,000 rows
+  of international text it is ~48 ms, nearly all of it one join into a 9 MB
+  four-bytes-per-char ``str`` (avoiding that would need a JSON parser over a list of
+  chunks). Total CPU time stays about the same.
 
 Garbage-collector pauses are outside this: decoding 5,000 rows allocates 5,000 dicts,
 which can trigger a full collection whose length depends on everything the process holds
-(~16 ms in the benchmark process). ``gc.freeze()`` after start-up is the lever for that.
+(16 ms seen once in the benchmark process). ``gc.freeze()`` after start-up is the lever.
 
 Small payloads (the usual per-booking ``getlisttask`` answer) are decoded inline: below
 :data:`ASYNC_INLINE_MAX_CHARS` the whole decode takes about one slice.
@@ -128,9 +130,10 @@ def _lz_failed(exc: lzstring.LZStringError) -> DecryptionError:
 
 
 def decrypt(consid: str, secret: str, timestamp: str, ciphertext_b64: str) -> str:
-    """The JSON text of an encrypted ``response`` field.
+    """The JSON text of an encrypted ``response`` field, exactly as BPJS compressed it.
 
-    ``timestamp`` must be the exact X-timestamp string sent with the request.
+    ``timestamp`` must be the exact X-timestamp string of the request this answers: it is
+    part of the key, so a fresh ``time()`` here is the classic cause of "bad padding".
     """
     lz_text = _decrypt_to_lz(consid, secret, timestamp, ciphertext_b64)
     try:
@@ -148,7 +151,8 @@ def _json_failed(exc: json.JSONDecodeError) -> DecryptionError:
 
 
 def decrypt_json(consid: str, secret: str, timestamp: str, ciphertext_b64: str) -> Any:
-    """The parsed JSON value of an encrypted ``response`` field."""
+    """The parsed ``response``; a body that is not JSON is a :class:`DecryptionError` too,
+    because to the caller it is the same failure: an answer it cannot read."""
     text = decrypt(consid, secret, timestamp, ciphertext_b64)
     try:
         return json.loads(text)
@@ -218,7 +222,8 @@ def _decrypt_json_steps(
 
 
 async def decrypt_json_async(consid: str, secret: str, timestamp: str, ciphertext_b64: str) -> Any:
-    """:func:`decrypt_json` that keeps the event loop responsive for large responses."""
+    """:func:`decrypt_json` for the worker: large responses are decoded in slices so that
+    other jobs on the same event loop keep running (see the module docstring)."""
     if len(ciphertext_b64) <= ASYNC_INLINE_MAX_CHARS:
         return decrypt_json(consid, secret, timestamp, ciphertext_b64)
     steps = _decrypt_json_steps(consid, secret, timestamp, ciphertext_b64)
@@ -229,6 +234,5 @@ def encrypt(consid: str, secret: str, timestamp: str, json_text: str) -> str:
     """The inverse of :func:`decrypt`, as BPJS does it; used by the fake BPJS server."""
     data = lzstring.compress_to_encoded_uri_component(json_text).encode("ascii")
     pad = AES.block_size - len(data) % AES.block_size
-    key, iv = derive_key(consid, secret, timestamp)
-    ciphertext: bytes = AES.new(key, AES.MODE_CBC, iv).encrypt(data + bytes([pad]) * pad)
+    ciphertext: bytes = _cipher(consid, secret, timestamp).encrypt(data + bytes([pad]) * pad)
     return base64.b64encode(ciphertext).decode("ascii")
