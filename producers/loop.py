@@ -22,7 +22,9 @@ import aiomysql
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
+from worker.jobs.kebutuhan import SIRS_KEBUTUHAN, enqueue_kebutuhan
 from worker.jobs.plan import pending, plan_bpjs, plan_sirs
+from worker.jobs.shk import SIRS_SHK, enqueue_shk
 from worker.queue import (
     BPJS_BOOKING,
     SIRS_ANTRIAN,
@@ -31,13 +33,15 @@ from worker.queue import (
     enqueue,
     report_job_id,
 )
+from worker.state.kebutuhan import KebutuhanStore
 from worker.state.ledger import Ledger
 from worker.state.reports import DailyReports
+from worker.state.shk import ShkStore
 
 from .khanza.bookings import load_window
 from .khanza.options import KhanzaOptions
 
-__all__ = ["CycleReport", "Producer", "STATUS_KEY"]
+__all__ = ["STATUS_KEY", "CycleReport", "Producer"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +75,16 @@ class Producer:
         ledger: Ledger,
         reports: DailyReports,
         options: KhanzaOptions,
+        kebutuhan: KebutuhanStore | None = None,
+        shk: ShkStore | None = None,
     ) -> None:
         self.khanza = khanza
         self.queue = queue
         self.ledger = ledger
         self.reports = reports
+        # The inbox stores live in the same state database as the ledger.
+        self.kebutuhan = kebutuhan or KebutuhanStore(ledger.pool)
+        self.shk = shk or ShkStore(ledger.pool)
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
 
@@ -106,6 +115,10 @@ class Producer:
             report.add(SIRS_REPORT, await enqueue(
                 self.queue, SIRS_REPORT, kind, tanggal.isoformat(),
                 job_id=report_job_id(kind, tanggal)))
+        for kind, id_kebutuhan in await self.kebutuhan.pending():
+            report.add(SIRS_KEBUTUHAN, await enqueue_kebutuhan(self.queue, kind, id_kebutuhan))
+        for pasien_id in await self.shk.pending():
+            report.add(SIRS_SHK, await enqueue_shk(self.queue, pasien_id))
         report.duration = time.time() - report.started
         await self._publish(report)
         return report

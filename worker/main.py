@@ -20,6 +20,8 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from .jobs.booking import bpjs_booking, sirs_antrian
+from .jobs.kebutuhan import SIRS_KEBUTUHAN, sirs_kebutuhan
+from .jobs.shk import SIRS_SHK, sirs_shk
 from .jobs.reports import sirs_report
 from .queue import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, SIRS_REPORT, deserialize, serialize
 from .services import open_services
@@ -38,6 +40,8 @@ def worker_functions(settings: Settings) -> list[Any]:
         func(bpjs_booking, name=BPJS_BOOKING, keep_result=0, max_tries=tries),
         func(sirs_antrian, name=SIRS_ANTRIAN, keep_result=0, max_tries=tries),
         func(sirs_report, name=SIRS_REPORT, keep_result=0, max_tries=tries),
+        func(sirs_kebutuhan, name=SIRS_KEBUTUHAN, keep_result=0, max_tries=tries),
+        func(sirs_shk, name=SIRS_SHK, keep_result=0, max_tries=tries),
     ]
 
 

@@ -23,9 +23,11 @@ from worker.main import build_worker
 from worker.queue import open_queue
 from worker.services import khanza_options
 from worker.settings import Settings
+from worker.state.kebutuhan import KebutuhanStore
 from worker.state.ledger import Ledger
 from worker.state.migrate import migrate
 from worker.state.reports import DailyReports
+from worker.state.shk import ShkStore
 
 DAY = date(2025, 1, 15)
 WIB = ZoneInfo("Asia/Jakarta")
@@ -63,7 +65,8 @@ async def run_cycle_and_worker(settings: Settings) -> dict[str, int]:
         async with state.acquire() as connection:
             await migrate(connection)
         producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), options=khanza_options(settings))
+                            reports=DailyReports(state), kebutuhan=KebutuhanStore(state),
+                            shk=ShkStore(state), options=khanza_options(settings))
         report = await producer.cycle(today=DAY)
         worker = build_worker(settings, burst=True)
         await worker.async_run()

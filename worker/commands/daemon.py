@@ -13,6 +13,7 @@ import logging
 import signal
 from datetime import date
 
+from producers.inbox import Inbox, InboxStores
 from producers.loop import Producer
 
 from .. import db
@@ -21,9 +22,11 @@ from ..main import build_worker
 from ..queue import open_queue
 from ..services import khanza_options
 from ..settings import ENV_PREFIX, load_settings
+from ..state.kebutuhan import KebutuhanStore
 from ..state.ledger import Ledger
 from ..state.migrate import migrate
 from ..state.reports import DailyReports
+from ..state.shk import ShkStore
 from .base import Subparsers
 
 __all__ = ["register"]
@@ -55,7 +58,8 @@ async def _producer(args: argparse.Namespace) -> int:
         async with state.acquire() as connection:
             await migrate(connection)
         producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), options=options)
+                            reports=DailyReports(state), kebutuhan=KebutuhanStore(state),
+                            shk=ShkStore(state), options=options)
         if args.once or args.day:
             report = await producer.cycle(today=args.day)
             print(f"{report.visits} visits; enqueued {report.enqueued or 'nothing'}; "
@@ -65,8 +69,11 @@ async def _producer(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        logger.info("producer running every %.1f s", settings.producer_interval)
-        await producer.run(settings.producer_interval, nudges, stop)
+        logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
+        inbox = Inbox(queue, InboxStores.on(state), queue, nudges)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(producer.run(settings.producer_interval, nudges, stop))
+            group.create_task(inbox.run(stop))
         logger.info("producer stopped")
         return 0
     finally:

@@ -46,8 +46,12 @@ async def sirs_report(ctx: dict[str, Any], kind: str, tanggal: str, force: bool 
             try:
                 sent = await guarded(services, "sirs", call)
             except UpstreamError as exc:
-                await services.reports.mark_failed(kind, day, exc.outcome, exc.message)
-                if exc.outcome is not Outcome.PERMANENT:
+                permanent = exc.outcome is Outcome.PERMANENT
+                await services.reports.mark_failed(
+                    kind, day, exc.outcome, exc.message,
+                    refused_hash=report.payload_hash if permanent else None,
+                )
+                if not permanent:
                     return await retry_or_bury(ctx, exc, SIRS_REPORT, [kind, tanggal])
                 letter = await services.dead_letters.add(
                     job_id, SIRS_REPORT, [kind, tanggal], upstream="sirs", outcome=exc.outcome,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+
 import aiomysql
 
 from ..observe import CallRecord

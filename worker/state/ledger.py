@@ -107,6 +107,10 @@ class Ledger:
     def __init__(self, pool: aiomysql.Pool) -> None:
         self._pool = pool
 
+    @property
+    def pool(self) -> aiomysql.Pool:
+        return self._pool
+
     async def record(
         self,
         upstream: str,

@@ -40,7 +40,12 @@ class Migration:
             line for line in self.path.read_text(encoding="utf-8").splitlines()
             if not line.lstrip().startswith("--")
         ]
-        return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+        statements = [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+        for statement in statements:
+            if statement.count("'") % 2:
+                raise ConfigError(f"migration {self.path.name}: a ';' inside a quoted string "
+                                  f"splits a statement: {statement[:60]!r}...")
+        return statements
 
 
 def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:

@@ -65,10 +65,12 @@ _GET = (
     " FROM daily_report WHERE kind = %s AND tanggal = %s"
 )
 
-# Reports whose newest payload the upstream does not have yet (producer cycle).
+# Reports whose newest payload the upstream does not have yet (producer cycle), except
+# a payload refused for good: it waits for a correction or a dead-letter replay.
 _PENDING = (
     "SELECT kind, tanggal FROM daily_report"
-    " WHERE sent_hash IS NULL OR sent_hash <> payload_hash ORDER BY tanggal, kind"
+    " WHERE (sent_hash IS NULL OR sent_hash <> payload_hash)"
+    " AND (failed_hash IS NULL OR failed_hash <> payload_hash) ORDER BY tanggal, kind"
 )
 
 # Mark the payload that was actually sent; a newer payload stays pending.
@@ -78,9 +80,12 @@ SET sent_hash = %s, sent_at = UTC_TIMESTAMP(3), last_outcome = %s, last_message 
 WHERE kind = %s AND tanggal = %s
 """
 
-# Remember a failed attempt without touching what was sent before.
+# Remember a failed attempt without touching what was sent before; a permanent refusal
+# also records which payload was refused.
 _MARK_FAILED = """
-UPDATE daily_report SET last_outcome = %s, last_message = %s WHERE kind = %s AND tanggal = %s
+UPDATE daily_report SET last_outcome = %s, last_message = %s,
+    failed_hash = COALESCE(%s, failed_hash)
+WHERE kind = %s AND tanggal = %s
 """
 
 # The newest successful send per kind, for the dashboard.
@@ -119,9 +124,14 @@ class DailyReports:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_MARK_SENT, (sent_hash, outcome.value, message, kind, tanggal))
 
-    async def mark_failed(self, kind: str, tanggal: date, outcome: Outcome, message: str) -> None:
+    async def mark_failed(
+        self, kind: str, tanggal: date, outcome: Outcome, message: str,
+        refused_hash: str | None = None,
+    ) -> None:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_MARK_FAILED, (outcome.value, message[:1000], kind, tanggal))
+            await cursor.execute(
+                _MARK_FAILED, (outcome.value, message[:1000], refused_hash, kind, tanggal)
+            )
 
     async def last_sent(self) -> dict[str, datetime]:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:

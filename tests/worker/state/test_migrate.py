@@ -58,3 +58,15 @@ def test_misnamed_migration_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "1_bad.sql").write_text("SELECT 1;")
     with pytest.raises(ConfigError, match=r"1_bad\.sql"):
         available(tmp_path)
+
+
+def test_semicolon_inside_a_string_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "0001_x.sql").write_text("CREATE TABLE t (a INT COMMENT 'one; two');\n")
+    [migration] = available(tmp_path)
+    with pytest.raises(ConfigError, match="inside a quoted string"):
+        migration.statements()
+
+
+def test_shipped_migrations_split_cleanly() -> None:
+    for migration in available():
+        assert migration.statements()

@@ -42,3 +42,15 @@ async def test_failure_is_recorded_without_losing_the_payload(state_pool: aiomys
     stored = await reports.get("pcr_nakes", day)
     assert stored is not None
     assert (stored.last_outcome, stored.last_message, stored.pending) == ("retry", "HTTP 503", True)
+
+
+async def test_refused_payload_waits_for_a_correction(state_pool: aiomysql.Pool) -> None:
+    reports = DailyReports(state_pool)
+    day = date(2025, 1, 17)
+    bad = {"tanggal": "2025-01-17", "p_cair": -1}
+    await reports.upsert("oksigen", day, bad)
+    await reports.mark_failed("oksigen", day, Outcome.PERMANENT, "p_cair tidak valid",
+                              refused_hash=payload_hash(bad))
+    assert await reports.pending() == []
+    await reports.upsert("oksigen", day, {"tanggal": "2025-01-17", "p_cair": 1})
+    assert await reports.pending() == [("oksigen", day)]

@@ -54,6 +54,7 @@ CREATE TABLE daily_report (
     payload_hash CHAR(64)     NOT NULL,
     updated_at   DATETIME(3)  NOT NULL,
     sent_hash    CHAR(64)     NULL,
+    failed_hash  CHAR(64)     NULL COMMENT 'payload refused for good, not offered again unchanged',
     sent_at      DATETIME(3)  NULL,
     last_outcome VARCHAR(16)  NULL,
     last_message VARCHAR(1000) NULL,

@@ -1,0 +1,109 @@
+"""``sirs_kebutuhan``: send the newest SDM or APD need of one ``id_kebutuhan``.
+
+The job carries (kind, id_kebutuhan) only and reads the newest stored payload
+when it runs, so corrections coalesce into one call with the final values.
+RS Online wants POST the first time and PUT afterwards; the store knows which
+(something was accepted before), and the server's own "already there" / "not
+there yet" answers (``fix_then_retry``) switch to the other method, which
+covers records another system created or someone deleted upstream.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from arq.connections import ArqRedis
+from pydantic import ValidationError
+
+from ..errors import FixThenRetryError, Outcome, PermanentError, UpstreamError
+from ..observe import current_job_id
+from ..queue import dirty_key, enqueue
+from ..services import Services
+from ..sirs.endpoints import KebutuhanKind
+from ..sirs.models import Kebutuhan, explain
+from ..state.kebutuhan import KebutuhanStore
+from .policy import retry_or_bury
+from .send import Sent, guarded
+
+__all__ = ["KEBUTUHAN_KINDS", "SIRS_KEBUTUHAN", "enqueue_kebutuhan", "kebutuhan_job_id",
+           "sirs_kebutuhan"]
+
+logger = logging.getLogger(__name__)
+
+SIRS_KEBUTUHAN = "sirs_kebutuhan"
+KEBUTUHAN_KINDS = ("sdm", "apd")
+
+
+def kebutuhan_job_id(kind: str, id_kebutuhan: str) -> str:
+    return f"sirs:{kind}:{id_kebutuhan}"
+
+
+async def enqueue_kebutuhan(queue: ArqRedis, kind: str, id_kebutuhan: str) -> bool:
+    """Queue the job for one need (coalesced with a queued one); True if queued now."""
+    return await enqueue(queue, SIRS_KEBUTUHAN, kind, id_kebutuhan,
+                         job_id=kebutuhan_job_id(kind, id_kebutuhan))
+
+
+def _item(payload: dict[str, Any]) -> Kebutuhan:
+    try:
+        return Kebutuhan.model_validate(payload)
+    except ValidationError as exc:
+        raise PermanentError(f"stored need is invalid: {explain(exc)}", service="sirs") from None
+
+
+async def _send(services: Services, kind: KebutuhanKind, item: Kebutuhan, on_server: bool) -> Sent:
+    api = services.sirs
+
+    async def call() -> Sent:
+        first, second = (api.put_kebutuhan, api.post_kebutuhan) if on_server else (
+            api.post_kebutuhan, api.put_kebutuhan)
+        try:
+            result = await first(kind, item)
+        except FixThenRetryError:
+            logger.info("sirs %s %s: switching to %s", kind, item.id_kebutuhan,
+                        "POST" if on_server else "PUT")
+            result = await second(kind, item)
+        return Sent(result.outcome, result.status, result.message)
+
+    return await guarded(services, "sirs", call)
+
+
+async def sirs_kebutuhan(
+    ctx: dict[str, Any], kind: str, id_kebutuhan: str, force: bool = False
+) -> str:
+    """``force`` (a dead-letter replay) sends even a payload already sent or refused."""
+    services: Services = ctx["services"]
+    store = KebutuhanStore(services.state)
+    job_id = kebutuhan_job_id(kind, id_kebutuhan)
+    args = [kind, id_kebutuhan]
+    token = current_job_id.set(job_id)
+    try:
+        while True:
+            await services.redis.delete(dirty_key(job_id))
+            stored = await store.get(kind, id_kebutuhan)
+            if stored is None:
+                return "no such need stored"
+            if not stored.pending and not force:
+                return "upstream already has the newest payload"
+            try:
+                item = _item(stored.payload)
+                sent = await _send(services, cast(KebutuhanKind, kind), item, stored.on_server)
+            except UpstreamError as exc:
+                permanent = exc.outcome is Outcome.PERMANENT
+                await store.mark_failed(kind, id_kebutuhan, exc.outcome, exc.message,
+                                        stored.payload_hash if permanent else None)
+                if not permanent:
+                    return await retry_or_bury(ctx, exc, SIRS_KEBUTUHAN, args)
+                letter = await services.dead_letters.add(
+                    job_id, SIRS_KEBUTUHAN, args, upstream="sirs", outcome=exc.outcome,
+                    code=exc.code, message=exc.message, attempts=int(ctx.get("job_try", 1)),
+                )
+                return f"dead letter {letter}"
+            await store.mark_sent(kind, id_kebutuhan, stored.payload_hash, sent.outcome,
+                                  sent.message)
+            force = False
+            if not await services.redis.exists(dirty_key(job_id)):
+                return f"{kind} {id_kebutuhan} sent ({sent.outcome.value})"
+    finally:
+        current_job_id.reset(token)
