@@ -21,8 +21,8 @@ from arq.worker import Worker
 
 from .jobs.booking import bpjs_booking, sirs_antrian
 from .jobs.kebutuhan import SIRS_KEBUTUHAN, sirs_kebutuhan
-from .jobs.shk import SIRS_SHK, sirs_shk
 from .jobs.reports import sirs_report
+from .jobs.shk import SIRS_SHK, sirs_shk
 from .queue import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, SIRS_REPORT, deserialize, serialize
 from .services import open_services
 from .settings import Settings
