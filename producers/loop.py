@@ -28,16 +28,19 @@ from worker.jobs.shk import SIRS_SHK, enqueue_shk
 from worker.queue import (
     BPJS_BOOKING,
     SIRS_ANTRIAN,
+    SIRS_BEDS,
     SIRS_REPORT,
     booking_job_id,
     enqueue,
     report_job_id,
 )
+from worker.state.beds import BedMappingStore
 from worker.state.kebutuhan import KebutuhanStore
 from worker.state.ledger import Ledger
 from worker.state.reports import DailyReports
 from worker.state.shk import ShkStore
 
+from .beds import BedsProducer
 from .khanza.bookings import load_window
 from .khanza.options import KhanzaOptions
 
@@ -77,6 +80,7 @@ class Producer:
         options: KhanzaOptions,
         kebutuhan: KebutuhanStore | None = None,
         shk: ShkStore | None = None,
+        beds: BedsProducer | None = None,
     ) -> None:
         self.khanza = khanza
         self.queue = queue
@@ -85,6 +89,9 @@ class Producer:
         # The inbox stores live in the same state database as the ledger.
         self.kebutuhan = kebutuhan or KebutuhanStore(ledger.pool)
         self.shk = shk or ShkStore(ledger.pool)
+        self.beds = beds or BedsProducer(
+            khanza=khanza, mapping=BedMappingStore(ledger.pool), queue=queue
+        )
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
 
@@ -119,6 +126,13 @@ class Producer:
             report.add(SIRS_KEBUTUHAN, await enqueue_kebutuhan(self.queue, kind, id_kebutuhan))
         for pasien_id in await self.shk.pending():
             report.add(SIRS_SHK, await enqueue_shk(self.queue, pasien_id))
+        try:
+            queued = await self.beds.cycle()
+        except (aiomysql.Error, RedisError, OSError) as exc:
+            logger.warning("bed step skipped this cycle: %s", exc)
+        else:
+            if queued is not None:
+                report.add(SIRS_BEDS, queued)
         report.duration = time.time() - report.started
         await self._publish(report)
         return report

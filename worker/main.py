@@ -19,11 +19,20 @@ from arq import func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from .jobs.beds import sirs_beds
 from .jobs.booking import bpjs_booking, sirs_antrian
 from .jobs.kebutuhan import SIRS_KEBUTUHAN, sirs_kebutuhan
 from .jobs.reports import sirs_report
 from .jobs.shk import SIRS_SHK, sirs_shk
-from .queue import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, SIRS_REPORT, deserialize, serialize
+from .queue import (
+    BPJS_BOOKING,
+    QUEUE_NAME,
+    SIRS_ANTRIAN,
+    SIRS_BEDS,
+    SIRS_REPORT,
+    deserialize,
+    serialize,
+)
 from .services import open_services
 from .settings import Settings
 
@@ -42,6 +51,7 @@ def worker_functions(settings: Settings) -> list[Any]:
         func(sirs_report, name=SIRS_REPORT, keep_result=0, max_tries=tries),
         func(sirs_kebutuhan, name=SIRS_KEBUTUHAN, keep_result=0, max_tries=tries),
         func(sirs_shk, name=SIRS_SHK, keep_result=0, max_tries=tries),
+        func(sirs_beds, name=SIRS_BEDS, keep_result=0, max_tries=tries),
     ]
 
 

@@ -21,8 +21,9 @@ from ..errors import BridgeError, ConfigError
 from ..http import exchange, new_session
 from ..settings import ENV_PREFIX, Settings, load_settings
 from .base import Subparsers
+from .beds import probe_unmapped
 
-__all__ = ["Probe", "probes", "register", "run_checks"]
+__all__ = ["Probe", "Result", "probes", "register", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,12 @@ PROBE_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class Probe:
+    """One component; a probe that is not ``required`` warns without failing the check
+    (unmapped wards are a configuration gap, not an unreachable service)."""
+
     name: str
     run: Callable[[], Awaitable[str]]
+    required: bool = True
 
 
 async def _redis(settings: Settings) -> str:
@@ -80,20 +85,33 @@ def probes(settings: Settings) -> list[Probe]:
         Probe("state-db", lambda: _database(settings, "state_db_url")),
         Probe("bpjs", lambda: _http(settings, "bpjs_base_url", "bpjs")),
         Probe("sirs", lambda: _http(settings, "sirs_base_url", "sirs")),
+        Probe("beds", lambda: probe_unmapped(settings), required=False),
     ]
 
 
-async def _one(probe: Probe) -> tuple[str, bool, str]:
+@dataclass(frozen=True)
+class Result:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+    @property
+    def label(self) -> str:
+        return "ok  " if self.ok else ("FAIL" if self.required else "WARN")
+
+
+async def _one(probe: Probe) -> Result:
     try:
         detail = await asyncio.wait_for(probe.run(), PROBE_TIMEOUT)
     except TimeoutError:
-        return probe.name, False, f"no answer within {PROBE_TIMEOUT:g} s"
+        return Result(probe.name, False, f"no answer within {PROBE_TIMEOUT:g} s", probe.required)
     except BridgeError as exc:
-        return probe.name, False, str(exc)
-    return probe.name, True, detail
+        return Result(probe.name, False, str(exc), probe.required)
+    return Result(probe.name, True, detail, probe.required)
 
 
-async def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+async def run_checks(settings: Settings) -> list[Result]:
     return list(await asyncio.gather(*(_one(p) for p in probes(settings))))
 
 
@@ -105,9 +123,9 @@ async def _handle(args: argparse.Namespace) -> int:
         print(f"  {name}={value}")
     results = await run_checks(settings)
     print("components:")
-    for name, ok, detail in results:
-        print(f"  {'ok  ' if ok else 'FAIL'} {name:<10} {detail}")
-    return 0 if all(ok for _, ok, _ in results) else 2
+    for result in results:
+        print(f"  {result.label} {result.name:<10} {result.detail}")
+    return 0 if all(r.ok or not r.required for r in results) else 2
 
 
 def register(sub: Subparsers) -> None:
