@@ -14,8 +14,10 @@ from datetime import date
 
 from .. import db
 from ..queue import (
+    BEDS_JOB_ID,
     BPJS_BOOKING,
     SIRS_ANTRIAN,
+    SIRS_BEDS,
     SIRS_REPORT,
     booking_job_id,
     enqueue,
@@ -40,6 +42,8 @@ async def _enqueue(args: argparse.Namespace) -> int:
             functions = {"bpjs": [BPJS_BOOKING], "sirs": [SIRS_ANTRIAN],
                          "both": [BPJS_BOOKING, SIRS_ANTRIAN]}[args.upstream]
             jobs = [(f, [args.key], booking_job_id(f, args.key)) for f in functions]
+        elif args.what == "beds":
+            jobs = [(SIRS_BEDS, [], BEDS_JOB_ID)]
         else:
             try:
                 tanggal = date.fromisoformat(args.tanggal).isoformat()
@@ -110,7 +114,8 @@ def register(sub: Subparsers) -> None:
     report.add_argument("key", metavar="KIND", choices=("oksigen", "pcr_nakes",
                                                         "nakes_terinfeksi"))
     report.add_argument("tanggal", metavar="TANGGAL")
-    for each in (booking, report):
+    beds = what.add_parser("beds", help="reconcile RS Online's bed groups now")
+    for each in (booking, report, beds):
         each.add_argument("--force", action="store_true",
                           help="send even a payload the upstream refused for good before")
         each.set_defaults(handler=_enqueue)

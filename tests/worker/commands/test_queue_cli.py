@@ -55,7 +55,9 @@ async def test_enqueue_coalesces(bridge_env: dict[str, str], redis: aioredis.Red
     assert "sirs:antrian:KB-1: queued" in out
     code, _, err = await cli(bridge_env, "enqueue", "report", "oksigen", "15-01-2025")
     assert code == 2 and "not yyyy-mm-dd" in err and err.count("\n") == 1
-    assert await queued_ids(redis) == {"bpjs:booking:KB-1", "sirs:antrian:KB-1"}
+    code, out, _ = await cli(bridge_env, "enqueue", "beds", "--force")
+    assert (code, out.strip()) == (0, "sirs:beds: queued")
+    assert await queued_ids(redis) == {"bpjs:booking:KB-1", "sirs:antrian:KB-1", "sirs:beds"}
 
 
 async def test_dead_letter_list_and_replay_once(
