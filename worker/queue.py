@@ -65,7 +65,10 @@ def dirty_key(job_id: str) -> str:
 
 
 def serialize(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # arq also serialises a failed job's result, which holds the exception: store its text.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr).encode(
+        "utf-8"
+    )
 
 
 def deserialize(raw: bytes) -> dict[str, Any]:
