@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*"; }
 
 missing=()
-for pkg in redis-server mariadb-server mariadb-client python3 python3-venv; do
+# chromium + chromium-driver: the dashboard's browser test; systemd: systemd-analyze verify.
+for pkg in redis-server mariadb-server mariadb-client python3 python3-venv \
+           chromium chromium-driver systemd; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

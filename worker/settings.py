@@ -186,6 +186,29 @@ class Settings(BaseSettings):
     khanza_writeback: bool = False
     beds_delete_missing: bool = False
 
+    # --- Dashboard (issue 8) -----------------------------------------------------------------
+    # Loopback by default: put a reverse proxy with TLS in front to reach it from elsewhere.
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8180, ge=0, le=65535)
+    # Actions (replaying a dead letter) need it; empty disables actions.
+    dashboard_token: SecretStr = SecretStr("")
+    dashboard_require_token_for_reads: bool = False
+
+    # --- Circuit breaker (pipeline cost / breaker window rule) -------------------------------
+    # Shared by every worker process through Redis (worker/breaker.py). Opens after
+    # BREAKER_FAILURES transport failures in a row, or when at least BREAKER_FAILURE_RATIO
+    # of at least BREAKER_MIN_CALLS calls within BREAKER_WINDOW seconds failed (ratio 0:
+    # that rule off); probes after BREAKER_COOLDOWN seconds, doubling up to the max.
+    # BREAKER_CACHE: seconds a process trusts the state it last saw (0: ask on every call).
+    breaker_failures: int = Field(default=10, ge=1, le=1000)
+    breaker_window: float = Field(default=60.0, gt=0, le=3600, description="seconds")
+    breaker_min_calls: int = Field(default=40, ge=1, le=100_000)
+    breaker_failure_ratio: float = Field(default=0.5, ge=0, le=1)
+    breaker_cooldown: float = Field(default=15.0, gt=0, le=3600, description="seconds")
+    breaker_max_cooldown: float = Field(default=300.0, gt=0, le=86_400, description="seconds")
+    breaker_probe_timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds")
+    breaker_cache: float = Field(default=1.0, ge=0, le=10, description="seconds")
+
     @field_validator("khanza_db_url", "state_db_url", mode="before")
     @classmethod
     def _parse_db_url(cls, value: Any) -> DatabaseUrl:
@@ -229,6 +252,7 @@ class Settings(BaseSettings):
             self.sirs_password.get_secret_value(),
             self.khanza_db_url.password.get_secret_value(),
             self.state_db_url.password.get_secret_value(),
+            self.dashboard_token.get_secret_value(),
         ]
         return [v for v in values if v]
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import aiomysql
 import pytest
 
-from producers.khanza.bookings import load_window
 from producers.loop import Producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
+from sandbox.sample_day import preload_what_bpjs_already_has
 from worker import db
 from worker.main import build_worker
 from worker.queue import open_queue
@@ -36,25 +36,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 def ms(hhmm: str) -> int:
     hour, minute = map(int, hhmm.split(":"))
     return int(datetime(2025, 1, 15, hour, minute, tzinfo=WIB).timestamp() * 1000)
-
-
-async def preload_what_bpjs_already_has(settings: Settings, fake: RunningFake) -> None:
-    """Bookings 1, 2 and 4 were added, and tasks 3-7 of 1 and 3 of 2 sent, by Khanza."""
-    pool = await db.create_pool(settings.khanza_db_url, setting="test")
-    try:
-        async with pool.acquire() as connection:
-            snapshots = await load_window(connection, DAY, DAY, khanza_options(settings))
-    finally:
-        pool.close()
-        await pool.wait_closed()
-    for snapshot in snapshots:
-        if "add" in snapshot.recorded and snapshot.add is not None:
-            assert fake.state.add(snapshot.add.model_dump(mode="json"))[0] == 200
-        for taskid in sorted(t for t in snapshot.tasks if f"task{t}" in snapshot.recorded):
-            code, *_ = fake.state.update_waktu({
-                "kodebooking": snapshot.kodebooking, "taskid": taskid,
-                "waktu": snapshot.task_ms(taskid, WIB)})
-            assert code == 200
 
 
 async def run_cycle_and_worker(settings: Settings) -> dict[str, int]:
@@ -91,7 +72,7 @@ async def test_sample_day_reaches_both_upstreams(
     bridge_settings: Settings, fake_bpjs: RunningFake, fake_sirs: RunningFakeSirs,
     redis_clean: None,
 ) -> None:
-    await preload_what_bpjs_already_has(bridge_settings, fake_bpjs)
+    await preload_what_bpjs_already_has(bridge_settings, fake_bpjs.state)
     calls_before = {b: len(v.tasks) for b, v in fake_bpjs.state.bookings.items()}
     assert calls_before == {"20250115000001": 5, "20250115000002": 1, "20250115000004": 0}
 
@@ -138,7 +119,7 @@ async def test_every_call_is_audited_without_identifiers(
     bridge_settings: Settings, fake_bpjs: RunningFake, fake_sirs: RunningFakeSirs,
     redis_clean: None,
 ) -> None:
-    await preload_what_bpjs_already_has(bridge_settings, fake_bpjs)
+    await preload_what_bpjs_already_has(bridge_settings, fake_bpjs.state)
     await run_cycle_and_worker(bridge_settings)
     state = await aiomysql.connect(
         host=bridge_settings.state_db_url.host, port=bridge_settings.state_db_url.port,

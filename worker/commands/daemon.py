@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 from datetime import date
 
 from producers.inbox import Inbox, InboxStores
 from producers.loop import Producer
 
-from .. import db
+from .. import db, systemd
 from ..logging import setup_logging
 from ..main import build_worker
 from ..queue import open_queue
@@ -37,14 +36,7 @@ logger = logging.getLogger(__name__)
 async def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
-    worker = build_worker(settings, burst=args.burst)
-    try:
-        await worker.async_run()
-    except asyncio.CancelledError:
-        logger.info("worker stopped")
-    finally:
-        await worker.close()
-    return 0
+    return await systemd.run_worker(build_worker(settings, burst=args.burst))
 
 
 async def _producer(args: argparse.Namespace) -> int:
@@ -65,17 +57,19 @@ async def _producer(args: argparse.Namespace) -> int:
             print(f"{report.visits} visits; enqueued {report.enqueued or 'nothing'}; "
                   f"{report.coalesced} already queued; {len(report.waiting)} waiting")
             return 0
-        stop, nudges = asyncio.Event(), asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+        nudges = asyncio.Event()
+        life = systemd.Lifecycle("producer", health=queue.ping)
+        life.install_signals()
+        stop = life.stop
         logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
         inbox = Inbox(queue, InboxStores.on(state), queue, nudges)
         async with asyncio.TaskGroup() as group:
             group.create_task(producer.run(settings.producer_interval, nudges, stop))
             group.create_task(inbox.run(stop))
+            life.ready()
+        await life.close()
         logger.info("producer stopped")
-        return 0
+        return life.exit_code
     finally:
         for pool in (khanza, state):
             pool.close()

@@ -24,6 +24,7 @@ from ..queue import (
     open_queue,
     report_job_id,
 )
+from ..replay import replay
 from ..settings import ENV_PREFIX, load_settings
 from ..state.deadletters import DeadLetter, DeadLetters
 from .base import CommandError, Subparsers
@@ -88,11 +89,9 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             for letter in targets:
                 if letter is None:
                     raise CommandError(f"no dead letter {args.id}")
-                if not await letters.claim_replay(letter.id):
+                if not (await replay(letters, queue, letter)).claimed:
                     print(f"{letter.id}: already replayed")
                     continue
-                await enqueue(queue, letter.function, *letter.args, job_id=letter.job_id,
-                              force=True)
                 replayed += 1
                 print(f"{letter.id}: {letter.job_id} queued again")
         finally:

@@ -30,9 +30,13 @@ async def http_upstreams() -> AsyncIterator[tuple[str, str]]:
     """Two loopback HTTP servers standing in for BPJS and RS Online reachability."""
     runners = []
     urls = []
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
     for prefix in ("/antreanrs", "/fo/index.php"):
         app = web.Application()
-        app.router.add_get(prefix, lambda _r: web.json_response({"ok": True}))
+        app.router.add_get(prefix, answer)
         runner, base = await serve(app)
         runners.append(runner)
         urls.append(base + prefix)

@@ -1,0 +1,97 @@
+"""A sample day already synced, and the dashboard serving it on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiomysql
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from pydantic import SecretStr
+
+from producers.loop import Producer
+from sandbox.fake_bpjs import RunningFake
+from sandbox.fake_sirs import RunningFakeSirs
+from sandbox.sample_day import DAY, preload_what_bpjs_already_has
+from worker import db
+from worker.dashboard.app import create_app
+from worker.main import build_worker
+from worker.metrics import AuditCounters
+from worker.queue import open_queue
+from worker.services import khanza_options
+from worker.settings import Settings
+from worker.state.ledger import Ledger
+from worker.state.migrate import migrate
+from worker.state.reports import DailyReports
+
+TOKEN = "operator-token-for-tests"
+
+
+async def sync_sample_day(settings: Settings) -> None:
+    """One producer cycle for the sample day, then a worker until the queue is empty."""
+    queue = await open_queue(settings.redis_url)
+    khanza = await db.create_pool(settings.khanza_db_url, setting="test")
+    state = await db.create_pool(settings.state_db_url, setting="test")
+    try:
+        async with state.acquire() as connection:
+            await migrate(connection)
+        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
+                            reports=DailyReports(state), options=khanza_options(settings))
+        await producer.cycle(today=DAY)
+        await run_worker(settings)
+    finally:
+        for pool in (khanza, state):
+            pool.close()
+            await pool.wait_closed()
+        await queue.aclose()
+
+
+async def run_worker(settings: Settings) -> None:
+    worker = build_worker(settings, burst=True)
+    await worker.async_run()
+    await worker.close()
+
+
+@dataclass
+class Dashboard:
+    url: str
+    settings: Settings
+    state: aiomysql.Pool
+    redis: aioredis.Redis
+
+
+@pytest.fixture
+def day_settings(bridge_settings: Settings) -> Settings:
+    return bridge_settings.model_copy(update={"dashboard_token": SecretStr(TOKEN)})
+
+
+@pytest.fixture
+async def synced(day_settings: Settings, fake_bpjs: RunningFake, fake_sirs: RunningFakeSirs,
+                 redis: aioredis.Redis) -> Settings:
+    await preload_what_bpjs_already_has(day_settings, fake_bpjs.state)
+    await sync_sample_day(day_settings)
+    return day_settings
+
+
+async def serve_dashboard(settings: Settings) -> tuple[web.AppRunner, str]:
+    app = create_app(settings, counters=AuditCounters(settle=0))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}/"
+
+
+@pytest.fixture
+async def dashboard(synced: Settings, redis: aioredis.Redis) -> AsyncIterator[Dashboard]:
+    runner, url = await serve_dashboard(synced)
+    state = await db.create_pool(synced.state_db_url, setting="test")
+    try:
+        yield Dashboard(url, synced, state, redis)
+    finally:
+        state.close()
+        await state.wait_closed()
+        await runner.cleanup()

@@ -1,0 +1,1 @@
+"""The operators' dashboard: one HTML page, JSON figures, Prometheus /metrics, replay."""
