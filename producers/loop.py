@@ -148,8 +148,19 @@ class Producer:
         }))
 
     async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event) -> None:
-        """Cycle until ``stop``; a failed cycle is logged and retried, never fatal."""
+        """Cycle until ``stop``; a failed cycle is logged and retried, never fatal.
+
+        Cycles start every ``interval`` seconds (counted from the start of the previous
+        one, so a change waits at most one interval for its cycle), or at once when the
+        SIMRS nudges through the inbox.
+        """
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
+            started = loop.time()
+            # Cleared before the cycle reads Khanza, not after: a nudge that arrives while
+            # the cycle runs may be about a commit the cycle did not see, so it must start
+            # the next cycle at once instead of being lost until the interval ends.
+            nudges.clear()
             try:
                 report = await self.cycle()
                 if report.enqueued:
@@ -158,8 +169,8 @@ class Producer:
                                 report.duration)
             except (aiomysql.Error, RedisError, OSError) as exc:
                 logger.warning("cycle failed, trying again in %.0f s: %s", interval, exc)
-            nudges.clear()
+            pause = max(0.0, interval - (loop.time() - started))
             waiters = [asyncio.ensure_future(e.wait()) for e in (nudges, stop)]
-            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()

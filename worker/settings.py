@@ -178,7 +178,7 @@ class Settings(BaseSettings):
     shutdown_grace: int = Field(default=20, ge=0, le=600, description="seconds")
 
     # Reading Khanza.
-    producer_interval: float = Field(default=3.0, gt=0, le=3600, description="seconds")
+    producer_interval: float = Field(default=2.0, gt=0, le=3600, description="seconds")
     lookback_days: int = Field(default=1, ge=0, le=31)
     lookahead_days: int = Field(default=7, ge=0, le=90)
     bpjs_payers: str = "BPJ"
