@@ -20,6 +20,13 @@ counted for either side.
 Run from the repository root (needs ``redis-server`` and ``mariadbd``)::
 
     .venv/bin/python bench/bench_pipeline.py --out bench/reports/pipeline.md
+
+Each (b) row also gives the worker's CPU time per job (``process_time`` of the
+worker processes: user + system, so socket round trips count) and upstream
+calls/s. ``--procs 1,2`` runs (b) with one and with two worker processes;
+``--baseline DIR`` runs each (b) again with the code of another checkout (e.g.
+``git archive HEAD | tar -x -C DIR``), alternating, so before/after ratios
+come from one run on this shared, noisy machine.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +178,7 @@ def _process(args: list[str], log: Path, env: dict[str, str] | None = None
 
 
 @contextlib.asynccontextmanager
-async def stack(workdir: Path) -> AsyncIterator[Stack]:
+async def stack(workdir: Path, **overrides: Any) -> AsyncIterator[Stack]:
     redis = RedisServer(workdir / "redis").start()
     mariadb = MariaDBServer(workdir / "mariadb").start()
     try:
@@ -195,7 +202,7 @@ async def stack(workdir: Path) -> AsyncIterator[Stack]:
                 bpjs_base_url=f"http://127.0.0.1:{bpjs_port}/antreanrs",
                 sirs_base_url=f"http://127.0.0.1:{sirs_port}/fo/index.php",
                 bpjs_rate=0, sirs_rate=0, bpjs_max_concurrency=0, sirs_max_concurrency=0,
-                log_level="WARNING",
+                log_level="WARNING", **overrides,
             )
             env_file = workdir / "env"
             env_file.write_text("")
@@ -206,15 +213,26 @@ async def stack(workdir: Path) -> AsyncIterator[Stack]:
         redis.stop()
 
 
-async def _run_child(stack: Stack, mode: str, log: Path) -> dict[str, float]:
+async def _run_child(stack: Stack, mode: str, log: Path, repo: Path = REPO) -> dict[str, float]:
+    """One worker process running ``repo``'s code (another checkout: the code before a change)."""
+    env = {**stack.env, "PYTHONPATH": str(repo)}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(__file__).resolve()), "--child", mode, cwd=REPO, env=stack.env,
-        stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"),
+        sys.executable, str(repo / "bench" / "bench_pipeline.py"), "--child", mode, cwd=repo,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"),
     )
     out, _ = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"{mode} child failed ({process.returncode}); see {log}")
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
+
+
+async def _run_children(stack: Stack, mode: str, procs: int, log: Path, repo: Path = REPO
+                        ) -> dict[str, float]:
+    """``procs`` worker processes on one queue: jobs and CPU summed, time the slowest's."""
+    results = await asyncio.gather(*(_run_child(stack, mode, log, repo) for _ in range(procs)))
+    total = {key: sum(r[key] for r in results) for key in ("cpu_seconds", "complete", "failed",
+                                                           "retried")}
+    return {**total, "seconds": max(r["seconds"] for r in results), "procs": procs}
 
 
 async def _fake_calls(root: str) -> int:
@@ -258,7 +276,8 @@ async def _visits(stack: Stack, day: date, count: int) -> list[str]:
 # --- (a) arq's ceiling -------------------------------------------------------------------------
 
 
-async def bench_noop(stack: Stack, jobs: int, workdir: Path) -> dict[str, float]:
+async def bench_noop(stack: Stack, jobs: int, workdir: Path, procs: int = 1
+                     ) -> dict[str, float]:
     await _flush(stack)
     queue = await open_queue(stack.settings.redis_url)
     try:
@@ -269,7 +288,7 @@ async def bench_noop(stack: Stack, jobs: int, workdir: Path) -> dict[str, float]
                 for n in range(start, min(start + 1000, jobs))))
     finally:
         await queue.aclose()
-    result = await _run_child(stack, "noop", workdir / "noop.log")
+    result = await _run_children(stack, "noop", procs, workdir / "noop.log")
     result["jobs_per_s"] = result["complete"] / result["seconds"]
     return result
 
@@ -277,10 +296,12 @@ async def bench_noop(stack: Stack, jobs: int, workdir: Path) -> dict[str, float]
 # --- (b) the pipeline end to end ---------------------------------------------------------------
 
 
-async def bench_pipeline(stack: Stack, visits: int, workdir: Path) -> dict[str, float]:
+async def bench_pipeline(stack: Stack, visits: int, workdir: Path, *, day: date = DAY,
+                         procs: int = 1, repo: Path = REPO) -> dict[str, float]:
+    """(b) on ``day`` (each run its own day: fresh visits, an empty ledger for them)."""
     await _flush(stack)
     await _reset_fakes(stack)
-    await _visits(stack, DAY, visits)
+    await _visits(stack, day, visits)
     settings = stack.settings
     queue = await open_queue(settings.redis_url)
     khanza = await db.create_pool(settings.khanza_db_url, setting="khanza")
@@ -290,16 +311,17 @@ async def bench_pipeline(stack: Stack, visits: int, workdir: Path) -> dict[str, 
             await migrate(connection)
         producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
                             reports=DailyReports(state), options=khanza_options(settings))
-        report = await producer.cycle(today=DAY)
+        report = await producer.cycle(today=day)
     finally:
         for pool in (khanza, state):
             pool.close()
             await pool.wait_closed()
         await queue.aclose()
-    result = await _run_child(stack, "pipeline", workdir / "pipeline.log")
+    result = await _run_children(stack, "pipeline", procs, workdir / "pipeline.log", repo)
     calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
     result.update(
-        visits=visits, enqueued=sum(report.enqueued.values()), producer_s=report.duration,
+        code=0 if repo == REPO else 1, visits=visits, enqueued=sum(report.enqueued.values()),
+        producer_s=report.duration,
         calls=calls, jobs_per_s=result["complete"] / result["seconds"],
         calls_per_s=calls / result["seconds"],
     )
@@ -371,47 +393,82 @@ def _cpu_ms(result: dict[str, float]) -> float:
     return 1000 * result["cpu_seconds"] / max(result["complete"], 1)
 
 
-def render(noop: dict[str, float], pipe: dict[str, float], rss: dict[str, float]) -> str:
-    ratio = pipe["jobs_per_s"] / noop["jobs_per_s"]
+def _procs(result: dict[str, float]) -> str:
+    n = int(result.get("procs", 1))
+    return "one worker" if n == 1 else f"{n} worker processes"
+
+
+def render(noops: list[dict[str, float]], pipes: list[dict[str, float]],
+           rss: dict[str, float] | None, baseline: str | None, note: str = "") -> str:
+    """One table: the no-op ceiling(s), then each pipeline run with its ratio to the
+    one-process ceiling (the issue's measure), CPU per job and upstream calls/s."""
+    ceiling = noops[0]["jobs_per_s"]
     lines = [
         "# Pipeline benchmark",
         "",
         f"{platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
-        f"{time.strftime('%Y-%m-%d %H:%M')}",
+        f"{time.strftime('%Y-%m-%d %H:%M')}{note}",
         "",
-        "| measure | value | target |",
-        "|---|---|---|",
-        f"| (a) arq no-op jobs/s (one worker, JSON, {int(noop['complete'])} jobs) | "
-        f"{noop['jobs_per_s']:.0f} ({_cpu_ms(noop):.1f} ms CPU per job) | |",
-        f"| (b) pipeline jobs/s ({int(pipe['visits'])} visits, {int(pipe['complete'])} jobs, "
-        f"limits off) | {pipe['jobs_per_s']:.0f} ({_cpu_ms(pipe):.1f} ms CPU per job) | |",
-        f"| (b) upstream calls/s ({int(pipe['calls'])} calls to the two fakes) | "
-        f"{pipe['calls_per_s']:.0f} | |",
-        f"| (b)/(a) | {ratio:.0%} | ≥ {TARGET_RATIO:.0%}: {_verdict(ratio >= TARGET_RATIO)} |",
-        f"| (c) worker RSS, max over {rss['seconds']:.0f} s with {int(rss['queued'])} jobs "
-        f"queued ({int(rss['done'])} done meanwhile) | {rss['rss_max_mb']:.0f} MB "
-        f"(start {rss['rss_first_mb']:.0f}, end {rss['rss_last_mb']:.0f}) | "
-        f"< {TARGET_RSS_MB:.0f} MB: {_verdict(rss['rss_max_mb'] < TARGET_RSS_MB)} |",
-        "",
-        f"Producer cycle for (b): {int(pipe['enqueued'])} jobs enqueued in "
-        f"{pipe['producer_s']:.2f} s. Failed/retried jobs in (b): {int(pipe['failed'])}/"
-        f"{int(pipe['retried'])}.",
-        "",
+        "| measure | jobs/s | CPU ms per job | upstream calls/s | ratio to (a) | target |",
+        "|---|---|---|---|---|---|",
     ]
+    for noop in noops:
+        lines.append(
+            f"| (a) arq no-op ({_procs(noop)}, JSON, {int(noop['complete'])} jobs) | "
+            f"{noop['jobs_per_s']:.0f} | {_cpu_ms(noop):.1f} | | "
+            f"{noop['jobs_per_s'] / ceiling:.0%} | |")
+    for pipe in pipes:
+        ratio = pipe["jobs_per_s"] / ceiling
+        code = baseline if pipe.get("code") else "this code"
+        target = f"≥ {TARGET_RATIO:.0%}: {_verdict(ratio >= TARGET_RATIO)}"
+        lines.append(
+            f"| (b) pipeline, {code}, {_procs(pipe)} ({int(pipe['visits'])} visits, "
+            f"{int(pipe['complete'])} jobs, {int(pipe['calls'])} calls, limits off) | "
+            f"{pipe['jobs_per_s']:.0f} | {_cpu_ms(pipe):.1f} | {pipe['calls_per_s']:.0f} | "
+            f"{ratio:.0%} | {target} |")
+    if rss is not None:
+        lines.append(
+            f"| (c) worker RSS, max over {rss['seconds']:.0f} s with {int(rss['queued'])} jobs "
+            f"queued ({int(rss['done'])} done meanwhile) | {rss['rss_max_mb']:.0f} MB "
+            f"(start {rss['rss_first_mb']:.0f}, end {rss['rss_last_mb']:.0f}) | | | | "
+            f"< {TARGET_RSS_MB:.0f} MB: {_verdict(rss['rss_max_mb'] < TARGET_RSS_MB)} |")
+    lines.append("")
+    for pipe in pipes:
+        lines.append(
+            f"- {'baseline' if pipe.get('code') else 'this code'}, {_procs(pipe)}: producer "
+            f"cycle {int(pipe['enqueued'])} jobs in {pipe['producer_s']:.2f} s; failed/retried "
+            f"jobs {int(pipe['failed'])}/{int(pipe['retried'])}.")
+    lines.append("")
     return "\n".join(lines)
 
 
 async def main_async(args: argparse.Namespace) -> str:
+    procs = sorted({int(n) for n in args.procs.split(",")})
+    repos = [REPO] + ([args.baseline.resolve()] if args.baseline else [])
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-", dir="/tmp") as tmp:
         workdir = Path(tmp)
-        async with stack(workdir) as services:
-            noop = await bench_noop(services, args.noop_jobs, workdir)
-            print(f"(a) {noop}", flush=True)
-            pipe = await bench_pipeline(services, args.visits, workdir)
-            print(f"(b) {pipe}", flush=True)
-            rss = await bench_rss(services, args.rss_jobs, args.rss_seconds, workdir)
-            print(f"(c) {rss}", flush=True)
-        return render(noop, pipe, rss)
+        overrides = {"worker_max_jobs": args.max_jobs} if args.max_jobs else {}
+        load = os.getloadavg()[0]
+        async with stack(workdir, **overrides) as services:
+            noops = []
+            for n in sorted({1, *procs}) if args.noop_procs else [1]:
+                noops.append(await bench_noop(services, args.noop_jobs, workdir, n))
+                print(f"(a) {noops[-1]}", flush=True)
+            pipes = []
+            runs = [(n, repo) for n in procs for repo in repos]  # alternate: same conditions
+            for index, (n, repo) in enumerate(runs):
+                day = DAY + timedelta(days=10 * index)  # outside every other run's window
+                pipes.append(await bench_pipeline(services, args.visits, workdir, day=day,
+                                                  procs=n, repo=repo))
+                print(f"(b) {pipes[-1]}", flush=True)
+            rss = None
+            if args.rss_jobs:
+                rss = await bench_rss(services, args.rss_jobs, args.rss_seconds, workdir)
+                print(f"(c) {rss}", flush=True)
+        note = (f" · load average {load:.1f} at start · worker_max_jobs "
+                f"{services.settings.worker_max_jobs}")
+        label = args.baseline_label or f"code of {args.baseline}"
+        return render(noops, pipes, rss, label if args.baseline else None, note)
 
 
 def main() -> None:
@@ -419,7 +476,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     parser.add_argument("--noop-jobs", type=int, default=20_000)
     parser.add_argument("--visits", type=int, default=2_000, help="(b): 2 jobs per visit")
-    parser.add_argument("--rss-jobs", type=int, default=50_000)
+    parser.add_argument("--procs", default="1",
+                        help="(b): worker processes, e.g. 1,2 for one run with each")
+    parser.add_argument("--noop-procs", action="store_true",
+                        help="(a) with each --procs count too, not only one process")
+    parser.add_argument("--baseline", type=Path,
+                        help="(b) also with the code of this checkout (e.g. `git archive HEAD`)")
+    parser.add_argument("--baseline-label", help="how the report names --baseline")
+    parser.add_argument("--max-jobs", type=int,
+                        help="SIMRS_BRIDGE_WORKER_MAX_JOBS for every worker (default: its default)")
+    parser.add_argument("--rss-jobs", type=int, default=50_000, help="(c); 0 skips it")
     parser.add_argument("--rss-seconds", type=float, default=30.0)
     parser.add_argument("--child", choices=("noop", "pipeline"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -430,7 +496,7 @@ def main() -> None:
 
             with cProfile.Profile() as profiler:
                 result = asyncio.run(_child(args.child))
-            profiler.dump_stats(profile)
+            profiler.dump_stats(profile.replace("{pid}", str(os.getpid())))
         else:
             result = asyncio.run(_child(args.child))
         print(json.dumps(result), flush=True)

@@ -2,17 +2,30 @@
 
 When BPJS or RS Online is down, every job that tries fails after a timeout,
 ties up a worker and adds load to a service that is trying to come back. The
-breaker notices (N consecutive retryable failures, or too many within a time
-window), then fails calls fast with ``CircuitOpenError`` (a ``RetryableError``,
-so jobs simply retry later) and lets ONE caller through after a cool-down as
-the probe. A probe that succeeds closes the breaker; one that fails doubles the
-cool-down, up to a cap, so a long outage is probed rarely.
+breaker notices (``failure_threshold`` transport failures in a row, or at least
+``failure_ratio`` of at least ``min_calls`` calls within ``window`` seconds),
+then fails calls fast with ``CircuitOpenError`` (a ``RetryableError``, so jobs
+simply retry later) and lets ONE caller through after a cool-down as the probe.
+A probe that succeeds closes the breaker; one that fails doubles the cool-down,
+up to a cap, so a long outage is probed rarely. A ratio, not a count: a busy
+day with a steady few percent of timeouts must not look like an outage.
 
 The state lives in Redis, not in process memory: a breaker opened by one worker
 is open for all of them, and exactly one probe runs across all machines (a
 ``SET NX`` lock with a TTL, so a probe whose worker dies does not block probing
 forever). Every transition is one Lua script using Redis ``TIME``, so the
 decision is atomic and independent of the machines' clocks.
+
+The healthy path costs no round trip: each process keeps the shared state it
+last saw for ``cache_ttl`` seconds. While that view is "closed, no failures
+since the last success", a call is admitted and its success only counted in
+memory; the count reaches Redis with the next refresh (at most one round trip
+per ``cache_ttl`` per process) or with the next failure. A failure always goes
+to Redis at once and refreshes the view, so the success after it resets the
+shared count. A breaker opened by another process therefore stops this one
+within ``cache_ttl``; "in a row" spans processes only as far as their views
+are fresh (a success a process counts in memory does not reset a run of
+failures another process is seeing — within a second it sees them and does).
 
 Only transport trouble counts as failure (``RetryableError``: network, timeout,
 5xx, 429, HTML pages). An upstream business rejection (``PermanentError``,
@@ -22,9 +35,11 @@ counts as success.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -35,34 +50,60 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .errors import RetryableError, UpstreamError
+from .settings import Settings
 
 __all__ = ["KEY_PREFIX", "BreakerConfig", "CircuitBreaker", "CircuitOpenError"]
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "simrs-bridge:breaker"
+SLOTS = 60  # the window is a ring of this many buckets in one hash
 _REASON_MAX = 300
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_CLOCK = """
+# Every script starts with the Redis clock, an int() that keeps 13-digit millisecond
+# values exact (Lua prints numbers with 14 significant digits), and add(calls, fails)
+# into the window's ring of buckets (fields t<slot> = bucket number, c<slot>, f<slot>).
+# ARGV[1..2] of every script that counts: bucket_ms, calls.
+_PRELUDE = """
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function int(n) return string.format('%.0f', n) end
+local slots = """ + str(SLOTS) + """
+local function add(key, bucket_ms, calls, fails)
+  local bucket = math.floor(now_ms / bucket_ms)
+  local slot = bucket % slots
+  if tonumber(redis.call('HGET', key, 't' .. slot) or '-1') ~= bucket then
+    redis.call('HSET', key, 't' .. slot, bucket, 'c' .. slot, calls, 'f' .. slot, fails)
+  else
+    if calls > 0 then redis.call('HINCRBY', key, 'c' .. slot, calls) end
+    if fails > 0 then redis.call('HINCRBY', key, 'f' .. slot, fails) end
+  end
+  redis.call('PEXPIRE', key, bucket_ms * slots * 2)
+  return bucket
+end
+local function view(key)
+  local s = redis.call('HMGET', key, 'state', 'failures')
+  return {s[1] or 'closed', tonumber(s[2] or '0')}
+end
 """
 
-
-def _clocked(body: str) -> str:
-    """Prefix a script with ``now_ms`` from Redis TIME and an ``int()`` that keeps
-    13-digit millisecond values exact (Lua prints numbers with 14 significant digits)."""
-    return _CLOCK + body
-
+# KEYS: state hash, window.  ARGV: bucket_ms, successes counted in memory.
+# Returns {state, failures}: the refresh of a process's cached view.
+_SYNC = _PRELUDE + """
+local calls = tonumber(ARGV[2])
+if calls > 0 then add(KEYS[2], tonumber(ARGV[1]), calls, 0) end
+return view(KEYS[1])
+"""
 
 # KEYS: state hash, probe lock.  ARGV: token, probe_ttl_ms.
-# Returns {'allow'} | {'probe'} | {'reject', next_probe_ms, trip, last_reason, now_ms}.
-_ADMIT = _clocked("""
-if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return {'allow'} end
+# Returns {'allow', failures} | {'probe'} | {'reject', next_probe_ms, trip, last_reason, now_ms}.
+_ADMIT = _PRELUDE + """
+if redis.call('HGET', KEYS[1], 'state') ~= 'open' then
+  return {'allow', tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')}
+end
 local next_probe = tonumber(redis.call('HGET', KEYS[1], 'next_probe_ms') or '0')
 if now_ms >= next_probe and redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {'probe'}
@@ -70,61 +111,71 @@ end
 local trip = redis.call('HGET', KEYS[1], 'trip') or ''
 local reason = redis.call('HGET', KEYS[1], 'last_reason') or ''
 return {'reject', next_probe, trip, reason, now_ms}
-""")
+"""
 
-# KEYS: state hash, probe lock, failure window.  ARGV: reason, member, threshold,
-# window_ms, window_failures, cooldown_ms, max_cooldown_ms.
-# Returns {'closed' | 'open' | 'opened' | 'reopened', cooldown_ms}.
-_FAILURE = _clocked("""
-local window_ms = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[3], int(now_ms), ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now_ms - window_ms)
-redis.call('PEXPIRE', KEYS[3], window_ms)
-local in_window = redis.call('ZCARD', KEYS[3])
+# KEYS: state hash, probe lock, window.  ARGV: bucket_ms, successes counted in memory,
+# reason, threshold, min_calls, ratio, cooldown_ms, max_cooldown_ms.
+# Returns {'closed' | 'open' | 'opened' | 'reopened', cooldown_ms, failures}.
+_FAILURE = _PRELUDE + """
+local bucket = add(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]) + 1, 1)
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-redis.call('HSET', KEYS[1], 'last_reason', ARGV[1], 'last_failure_ms', int(now_ms))
+redis.call('HSET', KEYS[1], 'last_reason', ARGV[3], 'last_failure_ms', int(now_ms))
 if redis.call('HGET', KEYS[1], 'state') == 'open' then
   local next_probe = tonumber(redis.call('HGET', KEYS[1], 'next_probe_ms') or '0')
-  if now_ms < next_probe then return {'open', 0} end
+  if now_ms < next_probe then return {'open', 0, failures} end
   -- A failure once probing is due is the probe's answer: still down, back off.
-  local cooldown = tonumber(redis.call('HGET', KEYS[1], 'cooldown_ms') or ARGV[6])
-  cooldown = math.min(cooldown * 2, tonumber(ARGV[7]))
+  local cooldown = tonumber(redis.call('HGET', KEYS[1], 'cooldown_ms') or ARGV[7])
+  cooldown = math.min(cooldown * 2, tonumber(ARGV[8]))
   redis.call('HSET', KEYS[1], 'cooldown_ms', int(cooldown), 'next_probe_ms', int(now_ms + cooldown))
   redis.call('DEL', KEYS[2])
-  return {'reopened', cooldown}
+  return {'reopened', cooldown, failures}
 end
 local trip = false
-local window_failures = tonumber(ARGV[5])
-if failures >= tonumber(ARGV[3]) then
+if failures >= tonumber(ARGV[4]) then
   trip = failures .. ' consecutive failures'
-elseif window_failures > 0 and in_window >= window_failures then
-  trip = in_window .. ' failures in ' .. math.floor(window_ms / 1000) .. ' s'
+elseif tonumber(ARGV[6]) > 0 then
+  local ring = redis.call('HGETALL', KEYS[3])
+  local fields = {}
+  for i = 1, #ring, 2 do fields[ring[i]] = tonumber(ring[i + 1]) end
+  local calls, fails = 0, 0
+  for slot = 0, slots - 1 do
+    if (fields['t' .. slot] or -1) > bucket - slots then
+      calls = calls + (fields['c' .. slot] or 0)
+      fails = fails + (fields['f' .. slot] or 0)
+    end
+  end
+  if calls >= tonumber(ARGV[5]) and fails >= tonumber(ARGV[6]) * calls then
+    trip = fails .. ' of ' .. calls .. ' calls failed in ' ..
+      math.floor(tonumber(ARGV[1]) * slots / 1000) .. ' s'
+  end
 end
-if not trip then return {'closed', 0} end
-local cooldown = tonumber(ARGV[6])
+if not trip then return {'closed', 0, failures} end
+local cooldown = tonumber(ARGV[7])
 redis.call('HSET', KEYS[1], 'state', 'open', 'opened_at_ms', int(now_ms), 'trip', trip,
   'cooldown_ms', int(cooldown), 'next_probe_ms', int(now_ms + cooldown))
 redis.call('DEL', KEYS[2])
-return {'opened', cooldown}
-""")
+return {'opened', cooldown, failures}
+"""
 
-# KEYS: state hash, probe lock, failure window.  Returns 1 if this closed an open breaker.
-# While open, only an answer once probing is due closes it: an answer to a call that
-# started before the breaker opened says little about the upstream now.
-_SUCCESS = _clocked("""
+# KEYS: state hash, probe lock, window.  ARGV: bucket_ms, successes (this one included).
+# Returns {1 if this closed an open breaker else 0, state, failures}. While open, only
+# an answer once probing is due closes it: an answer to a call that started before the
+# breaker opened says little about the upstream now.
+_SUCCESS = _PRELUDE + """
+add(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]), 0)
 if redis.call('HGET', KEYS[1], 'state') == 'open' then
   local next_probe = tonumber(redis.call('HGET', KEYS[1], 'next_probe_ms') or '0')
-  if now_ms < next_probe then return 0 end
+  if now_ms < next_probe then return {0, 'open', 0} end
   redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', 0)
   redis.call('HDEL', KEYS[1], 'opened_at_ms', 'next_probe_ms', 'cooldown_ms', 'trip')
   redis.call('DEL', KEYS[2], KEYS[3])
-  return 1
+  return {1, 'closed', 0}
 end
 if tonumber(redis.call('HGET', KEYS[1], 'failures') or '0') > 0 then
   redis.call('HSET', KEYS[1], 'failures', 0)
 end
-return 0
-""")
+return {0, 'closed', 0}
+"""
 
 # KEYS: probe lock.  ARGV: token.  Gives up the probe without an answer (e.g. cancelled).
 _RELEASE_PROBE = """
@@ -135,23 +186,52 @@ return 0
 
 @dataclass(frozen=True)
 class BreakerConfig:
-    """When to open (``failure_threshold`` in a row, or ``window_failures`` within
-    ``window`` seconds; 0 disables the window rule) and how to probe."""
+    """When to open and how to probe.
 
-    failure_threshold: int = 5
+    Opens after ``failure_threshold`` failures in a row, or when at least
+    ``failure_ratio`` of at least ``min_calls`` calls within ``window`` seconds
+    failed (``failure_ratio`` 0 disables that rule). ``cache_ttl`` is how long a
+    process trusts the shared state it last saw (0: ask Redis on every call).
+
+    The defaults keep a noisy but working upstream closed: at a steady 30 %
+    random failure rate, 10 in a row happen about once per 170,000 calls, and the
+    ratio rule's chance to fire on a fresh window is about 0.8 % with 40 calls
+    (it is about 6 % with 20, which is why the minimum is not lower).
+    """
+
+    failure_threshold: int = 10
     window: float = 60.0
-    window_failures: int = 20
+    min_calls: int = 40
+    failure_ratio: float = 0.5
     cooldown: float = 15.0
     max_cooldown: float = 300.0
     probe_timeout: float = 60.0
+    cache_ttl: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.failure_threshold < 1:
-            raise ValueError("failure_threshold must be at least 1")
+        if self.failure_threshold < 1 or self.min_calls < 1:
+            raise ValueError("failure_threshold and min_calls must be at least 1")
+        if not 0 <= self.failure_ratio <= 1:
+            raise ValueError("failure_ratio must be between 0 and 1")
         if self.window <= 0 or self.cooldown <= 0 or self.probe_timeout <= 0:
             raise ValueError("window, cooldown and probe_timeout must be positive")
         if self.max_cooldown < self.cooldown:
             raise ValueError("max_cooldown must be at least cooldown")
+        if self.cache_ttl < 0:
+            raise ValueError("cache_ttl must not be negative")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BreakerConfig:
+        return cls(
+            failure_threshold=settings.breaker_failures, window=settings.breaker_window,
+            min_calls=settings.breaker_min_calls, failure_ratio=settings.breaker_failure_ratio,
+            cooldown=settings.breaker_cooldown, max_cooldown=settings.breaker_max_cooldown,
+            probe_timeout=settings.breaker_probe_timeout, cache_ttl=settings.breaker_cache,
+        )
+
+    @property
+    def bucket_ms(self) -> int:
+        return max(1, math.ceil(self.window * 1000 / SLOTS))
 
 
 class CircuitOpenError(RetryableError):
@@ -199,10 +279,44 @@ class CircuitBreaker:
         self.key = f"{KEY_PREFIX}:{upstream}"
         self.probe_key = f"{self.key}:probe"
         self.window_key = f"{self.key}:window"
+        self._sync = redis.register_script(_SYNC)
         self._admit = redis.register_script(_ADMIT)
         self._failure = redis.register_script(_FAILURE)
         self._success = redis.register_script(_SUCCESS)
         self._release_probe = redis.register_script(_RELEASE_PROBE)
+        # The cached view of the shared state, and until when it is trusted.
+        self._closed = False
+        self._failures = 0
+        self._fresh_until = 0.0
+        self._counted = 0  # successes not yet added to the shared window
+        self._refresh: asyncio.Future[None] | None = None
+
+    def _see(self, state: str, failures: int) -> None:
+        self._closed = state != "open"
+        self._failures = failures
+        self._fresh_until = time.monotonic() + self.config.cache_ttl
+
+    async def _closed_view(self) -> bool:
+        """True when the cached view (refreshed if stale) says closed: admit locally."""
+        if self.config.cache_ttl <= 0:
+            return False
+        if time.monotonic() >= self._fresh_until:
+            if self._refresh is None:
+                self._refresh = asyncio.ensure_future(self._refresh_view())
+            await asyncio.shield(self._refresh)
+        return self._closed
+
+    async def _refresh_view(self) -> None:
+        counted, self._counted = self._counted, 0
+        try:
+            state, failures = await self._sync(keys=[self.key, self.window_key],
+                                               args=[self.config.bucket_ms, counted])
+        except BaseException:
+            self._counted += counted
+            raise
+        finally:
+            self._refresh = None
+        self._see(_text(state), int(failures))
 
     @contextlib.asynccontextmanager
     async def guard(self) -> AsyncIterator[None]:
@@ -211,8 +325,10 @@ class CircuitBreaker:
         Raises ``CircuitOpenError`` without running the body while open. Other
         exceptions from the body propagate unchanged after being recorded.
         """
-        token = uuid.uuid4().hex
-        probe = await self._enter(token)
+        probe, token = False, ""
+        if not await self._closed_view():
+            token = uuid.uuid4().hex
+            probe = await self._enter(token)
         try:
             yield
         except CircuitOpenError:
@@ -223,18 +339,25 @@ class CircuitBreaker:
             await self.record_failure(f"{exc.code}: {exc.message}" if exc.code else exc.message)
             raise
         except UpstreamError:
-            await self.record_success()
+            await self._succeeded(probe)
             raise
         except BaseException:
             await self._give_up_probe(probe, token)
             raise
         else:
-            await self.record_success()
+            await self._succeeded(probe)
 
     async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """``await fn(*args, **kwargs)`` under ``guard()``."""
         async with self.guard():
             return await fn(*args, **kwargs)
+
+    async def _succeeded(self, probe: bool) -> None:
+        healthy = self._closed and not self._failures
+        if not probe and healthy and time.monotonic() < self._fresh_until:
+            self._counted += 1  # reaches Redis with the next refresh or failure
+        else:
+            await self.record_success()
 
     async def _enter(self, token: str) -> bool:
         """Admit the caller (True if it is the probe) or raise ``CircuitOpenError``."""
@@ -242,10 +365,12 @@ class CircuitBreaker:
         verdict = await self._admit(keys=[self.key, self.probe_key], args=[token, probe_ttl_ms])
         kind = _text(verdict[0])
         if kind == "allow":
+            self._see("closed", int(verdict[1]))
             return False
         if kind == "probe":
             logger.info("%s: circuit open, probing the upstream", self.upstream)
             return True
+        self._see("open", 0)
         next_probe_ms, trip, reason, now_ms = verdict[1:]
         next_probe_s = int(next_probe_ms) / 1000
         probing = int(now_ms) >= int(next_probe_ms)
@@ -270,54 +395,70 @@ class CircuitBreaker:
         """Count a transport failure (timeout, reset, 5xx, 429, HTML page)."""
         config = self.config
         reason = reason[:_REASON_MAX]
+        counted, self._counted = self._counted, 0
         try:
-            result = await self._failure(
+            change, cooldown_ms, failures = await self._failure(
                 keys=[self.key, self.probe_key, self.window_key],
-                args=[
-                    reason,
-                    uuid.uuid4().hex,
-                    config.failure_threshold,
-                    math.ceil(config.window * 1000),
-                    config.window_failures,
-                    math.ceil(config.cooldown * 1000),
-                    math.ceil(config.max_cooldown * 1000),
-                ],
+                args=[config.bucket_ms, counted, reason, config.failure_threshold,
+                      config.min_calls, config.failure_ratio, math.ceil(config.cooldown * 1000),
+                      math.ceil(config.max_cooldown * 1000)],
             )
         except RedisError as exc:
             # The upstream's outcome matters more than the breaker's bookkeeping.
+            self._counted += counted
+            self._fresh_until = 0.0
             logger.warning("%s: could not record a failure: %s", self.upstream, exc)
             return
-        change, cooldown_ms = _text(result[0]), int(result[1])
+        change = _text(change)
+        self._see("closed" if change == "closed" else "open", int(failures))
         if change in ("opened", "reopened"):
             what = "circuit opened" if change == "opened" else "probe failed, circuit stays open"
-            logger.warning("%s: %s for %.1fs: %s", self.upstream, what, cooldown_ms / 1000, reason)
+            logger.warning("%s: %s for %.1fs: %s", self.upstream, what, int(cooldown_ms) / 1000,
+                           reason)
 
     async def record_success(self) -> None:
         """Count an answer from the upstream (including a business rejection)."""
+        counted, self._counted = self._counted, 0
         try:
-            closed = await self._success(keys=[self.key, self.probe_key, self.window_key])
+            closed, state, failures = await self._success(
+                keys=[self.key, self.probe_key, self.window_key],
+                args=[self.config.bucket_ms, counted + 1])
         except RedisError as exc:
+            self._counted += counted
+            self._fresh_until = 0.0
             logger.warning("%s: could not record a success: %s", self.upstream, exc)
             return
+        self._see(_text(state), int(failures))
         if closed:
             logger.info("%s: upstream answered, circuit closed", self.upstream)
+
+    async def flush(self) -> None:
+        """Add the successes counted in memory to the shared window (on shutdown)."""
+        if self._counted:
+            self._fresh_until = 0.0
+            with contextlib.suppress(RedisError):
+                await self._closed_view()
 
     async def state(self) -> dict[str, Any]:
         """The shared state for the dashboard and /metrics (read-only).
 
         Times are epoch seconds (Redis server clock); ``state`` is ``closed``,
-        ``open`` or ``half_open`` (a probe is in flight).
+        ``open`` or ``half_open`` (a probe is in flight). ``window_calls`` and
+        ``window_failures`` are what the ratio rule sees now (successes a process
+        counted in memory arrive within ``cache_ttl``).
         """
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.time()
             pipe.hgetall(self.key)
             pipe.exists(self.probe_key)
-            pipe.zrange(self.window_key, 0, -1, withscores=True)
-            (sec, usec), raw, probing, window = await pipe.execute()
+            pipe.hgetall(self.window_key)
+            (sec, usec), raw, probing, ring = await pipe.execute()
         now_ms = int(sec) * 1000 + int(usec) // 1000
         fields = {_text(k): _text(v) for k, v in raw.items()}
         is_open = fields.get("state") == "open"
-        window_start = now_ms - self.config.window * 1000
+        slots = {_text(k): int(v) for k, v in ring.items()}
+        bucket = now_ms // self.config.bucket_ms
+        live = [s for s in range(SLOTS) if slots.get(f"t{s}", -1) > bucket - SLOTS]
 
         def seconds(name: str) -> float | None:
             return int(fields[name]) / 1000 if name in fields else None
@@ -326,7 +467,8 @@ class CircuitBreaker:
             "upstream": self.upstream,
             "state": ("half_open" if probing else "open") if is_open else "closed",
             "failures": int(fields.get("failures", 0)),
-            "window_failures": sum(1 for _, score in window if float(score) > window_start),
+            "window_calls": sum(slots.get(f"c{s}", 0) for s in live),
+            "window_failures": sum(slots.get(f"f{s}", 0) for s in live),
             "opened_at": seconds("opened_at_ms") if is_open else None,
             "next_probe_at": seconds("next_probe_ms") if is_open else None,
             "cooldown": seconds("cooldown_ms") if is_open else None,

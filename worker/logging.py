@@ -66,5 +66,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # aiohttp's access log would print every request line of the fake servers.
+    # aiohttp's access log would print every request line of the fake servers, and arq's
+    # two lines per job repeat the job's own summary line.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("arq.worker").setLevel(logging.WARNING)

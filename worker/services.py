@@ -3,7 +3,9 @@
 arq passes a ``ctx`` dict to every job; ``ctx["services"]`` holds one
 ``Services``. Clients are created inside the running loop (aiohttp needs it),
 the state database is migrated before the first job runs, and the audit log is
-wired in as both clients' observer so every upstream call is recorded.
+wired in as both clients' observer so every upstream call is recorded. The
+audit log writes in batches and each breaker counts healthy calls in memory,
+so ``close`` (the worker's on_shutdown) flushes both before the pools close.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class Services:
     breakers: dict[str, CircuitBreaker]
 
     async def close(self) -> None:
+        # Queued audit rows and counted successes first, while their connections are open.
+        await self.audit.close()
+        for breaker in self.breakers.values():
+            await breaker.flush()
         await self.bpjs.close()
         await self.sirs.close()
         for pool in (self.khanza, self.state):
@@ -98,6 +104,7 @@ async def open_services(settings: Settings, redis: aioredis.Redis | None = None)
         dead_letters=DeadLetters(state), bpjs=bpjs,
         sirs=RsOnline.from_settings(settings, observer=audit.record),
         limiters={name: UpstreamLimiter(client, name, limit) for name, limit in limits.items()},
-        breakers={name: CircuitBreaker(client, name, BreakerConfig(), zone=settings.zone)
+        breakers={name: CircuitBreaker(client, name, BreakerConfig.from_settings(settings),
+                                       zone=settings.zone)
                   for name in limits},
     )

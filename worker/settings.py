@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     sirs_rate: float = Field(default=5.0, ge=0, description="requests per second")
     sirs_burst: int = Field(default=5, ge=1)
     sirs_max_concurrency: int = Field(default=4, ge=0)
-    worker_max_jobs: int = Field(default=20, ge=1, le=1000)
+    worker_max_jobs: int = Field(default=50, ge=1, le=1000)
     job_max_tries: int = Field(default=25, ge=1, le=1000)
     job_max_age_hours: float = Field(default=36.0, gt=0)
     job_timeout: int = Field(default=300, ge=5, le=3600, description="seconds per job run")

@@ -79,14 +79,29 @@ _MOBILE_JKN = """SELECT r.nobooking, r.no_rawat, r.nomorkartu, r.nik, r.nohp, r.
        rp.no_rawat AS rp_no_rawat, rp.stts, mp.nm_poli_bpjs, md.nm_dokter_bpjs,
        b.nobooking AS batal_nobooking, b.tanggalbatal, b.keterangan AS batal_keterangan,
        b.statuskirim AS batal_statuskirim
-FROM referensi_mobilejkn_bpjs r
+"""
+_MOBILE_JKN_FROM = """FROM referensi_mobilejkn_bpjs r
 LEFT JOIN reg_periksa rp ON rp.no_rawat = r.no_rawat
 LEFT JOIN maping_poli_bpjs mp ON mp.kd_poli_bpjs = r.kodepoli
 LEFT JOIN maping_dokter_dpjpvclaim md ON md.kd_dokter = rp.kd_dokter
 LEFT JOIN referensi_mobilejkn_bpjs_batal b ON b.nobooking = r.nobooking
 """
-MOBILE_JKN_IN_RANGE = _MOBILE_JKN + "WHERE r.no_rawat >= %s AND r.no_rawat < %s"
-MOBILE_JKN_OF_BOOKING = _MOBILE_JKN + "WHERE r.nobooking = %s"
+
+# A job reloads one visit per run, so its variants also bring that visit's file
+# movement (mutasi_berkas, PK no_rawat) and Khanza's sent task ids (PK starts with
+# no_rawat): two round trips fewer than the window's separate range queries.
+_OF_VISIT_COLUMNS = """     , m.no_rawat AS m_no_rawat, m.dikirim AS m_dikirim,
+       m.diterima AS m_diterima,
+       (SELECT GROUP_CONCAT(t.taskid) FROM referensi_mobilejkn_bpjs_taskid t
+        WHERE t.no_rawat = {key}) AS sent_taskids
+"""
+_MUTASI_OF_VISIT = "LEFT JOIN mutasi_berkas m ON m.no_rawat = {key}\n"
+
+MOBILE_JKN_IN_RANGE = _MOBILE_JKN + _MOBILE_JKN_FROM + "WHERE r.no_rawat >= %s AND r.no_rawat < %s"
+MOBILE_JKN_OF_BOOKING = (
+    _MOBILE_JKN + _OF_VISIT_COLUMNS.format(key="r.no_rawat") + _MOBILE_JKN_FROM
+    + _MUTASI_OF_VISIT.format(key="r.no_rawat") + "WHERE r.nobooking = %s"
+)
 
 # On-site registrations: reg_periksa by its PK range, minus those with a booking
 # row (UNIQUE no_rawat, so the anti-join is one index probe each), with the
@@ -95,14 +110,22 @@ _ONSITE = """SELECT rp.no_rawat, rp.no_reg, rp.tgl_registrasi, rp.jam_reg, rp.kd
        rp.no_rkm_medis, rp.kd_poli, rp.kd_pj, rp.stts,
        p.no_peserta, p.no_ktp, p.no_tlp,
        mp.kd_poli_bpjs, mp.nm_poli_bpjs, md.kd_dokter_bpjs, md.nm_dokter_bpjs
-FROM reg_periksa rp
+"""
+_ONSITE_FROM = """FROM reg_periksa rp
 LEFT JOIN referensi_mobilejkn_bpjs r ON r.no_rawat = rp.no_rawat
 LEFT JOIN pasien p ON p.no_rkm_medis = rp.no_rkm_medis
 LEFT JOIN maping_poli_bpjs mp ON mp.kd_poli_rs = rp.kd_poli
 LEFT JOIN maping_dokter_dpjpvclaim md ON md.kd_dokter = rp.kd_dokter
 """
-ONSITE_IN_RANGE = _ONSITE + "WHERE rp.no_rawat >= %s AND rp.no_rawat < %s AND r.nobooking IS NULL"
-ONSITE_OF_VISIT = _ONSITE + "WHERE rp.no_rawat = %s AND r.nobooking IS NULL"
+ONSITE_IN_RANGE = (
+    _ONSITE + _ONSITE_FROM
+    + "WHERE rp.no_rawat >= %s AND rp.no_rawat < %s AND r.nobooking IS NULL"
+)
+ONSITE_OF_VISIT = (
+    _ONSITE + _OF_VISIT_COLUMNS.format(key="rp.no_rawat") + _ONSITE_FROM
+    + _MUTASI_OF_VISIT.format(key="rp.no_rawat")
+    + "WHERE rp.no_rawat = %s AND r.nobooking IS NULL"
+)
 
 # Khanza's own "already sent" ledger of task ids (PK no_rawat, taskid): rows its
 # sender wrote are trusted as acknowledged, so switching senders resends no history.
@@ -158,7 +181,7 @@ async def load_booking(
         # The window cannot see a booking without a registration number either.
         logger.warning("booking without no_rawat in referensi_mobilejkn_bpjs; skipped")
         return None
-    snapshots = await _build(conn, Scope(no_rawat), mobile, onsite, options)
+    snapshots = await _build(conn, Scope(no_rawat), mobile, onsite, options, rows[0])
     return snapshots[0]
 
 
@@ -167,13 +190,24 @@ async def load_booking(
 
 async def _build(
     conn: aiomysql.Connection, scope: Scope, mobile: Sequence[Row],
-    onsite: Sequence[Row], options: KhanzaOptions,
+    onsite: Sequence[Row], options: KhanzaOptions, one: Row | None = None,
 ) -> list[BookingSnapshot]:
-    events = await load_events(conn, scope, options.task_sources)
+    """Snapshots of the driving rows; ``one`` is the single row of an ``_OF_VISIT`` query,
+    which already holds the visit's mutasi_berkas row and sent task ids."""
+    sources = options.task_sources
+    events = await load_events(conn, scope, sources, mutasi=one is None)
     sent_tasks: dict[str, set[str]] = {}
-    sql, params = scope.pick(TASKID_SENT_IN_RANGE, TASKID_SENT_OF_VISIT)
-    for sent in await fetch_all(conn, sql, params):
-        sent_tasks.setdefault(sent["no_rawat"], set()).add(f"task{sent['taskid']}")
+    if one is None:
+        sql, params = scope.pick(TASKID_SENT_IN_RANGE, TASKID_SENT_OF_VISIT)
+        for sent in await fetch_all(conn, sql, params):
+            sent_tasks.setdefault(sent["no_rawat"], set()).add(f"task{sent['taskid']}")
+    else:
+        if sources.uses("mutasi_berkas") and one["m_no_rawat"] is not None:
+            events.mutasi[one["m_no_rawat"]] = (wallclock(one["m_dikirim"]),
+                                                wallclock(one["m_diterima"]))
+        if one["sent_taskids"]:
+            taskids = str(one["sent_taskids"]).split(",")
+            sent_tasks[one["no_rawat"]] = {f"task{taskid}" for taskid in taskids}
     jadwal = await _load_jadwal(conn, onsite)
     visits = [(row, Visit(row["no_rawat"], _checkin(row))) for row in mobile]
     visits += [(row, Visit(row["no_rawat"])) for row in onsite]

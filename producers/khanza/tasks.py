@@ -165,9 +165,13 @@ class Events:
     resep: dict[str, list[Resep]] = field(default_factory=dict)
 
 
-async def load_events(conn: aiomysql.Connection, scope: Scope, sources: TaskSources) -> Events:
+async def load_events(
+    conn: aiomysql.Connection, scope: Scope, sources: TaskSources, *, mutasi: bool = True
+) -> Events:
+    """The scope's event rows; ``mutasi=False`` when the caller read mutasi_berkas already
+    (a one-visit load joins it into its driving query)."""
     events = Events()
-    if sources.uses("mutasi_berkas"):
+    if mutasi and sources.uses("mutasi_berkas"):
         sql, params = scope.pick(MUTASI_BERKAS_IN_RANGE, MUTASI_BERKAS_OF_VISIT)
         for row in await fetch_all(conn, sql, params):
             events.mutasi[row["no_rawat"]] = (wallclock(row["dikirim"]), wallclock(row["diterima"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -11,7 +12,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from worker.breaker import BreakerConfig, CircuitBreaker, CircuitOpenError
-from worker.errors import FixThenRetryError, PermanentError, RetryableError
+from worker.errors import ConfigError, FixThenRetryError, PermanentError, RetryableError
+from worker.settings import load_settings
 
 
 class FakeUpstream:
@@ -183,21 +185,115 @@ async def test_business_rejection_counts_as_success(redis: aioredis.Redis) -> No
     assert (await breaker.state())["state"] == "closed"
 
 
-async def test_many_failures_within_the_window_open_it(redis: aioredis.Redis) -> None:
-    config = BreakerConfig(failure_threshold=100, window=10, window_failures=4, cooldown=5)
+async def test_a_failure_ratio_over_enough_calls_opens_it(redis: aioredis.Redis) -> None:
+    config = BreakerConfig(failure_threshold=100, window=10, min_calls=10, failure_ratio=0.5,
+                           cooldown=5)
     breaker = CircuitBreaker(redis, "sirs", config)
-    for i in range(4):
-        assert (await breaker.state())["state"] == "closed"
+    for i in range(4):  # 4 of 8 failed: half, but fewer calls than the minimum
         await breaker.record_success()
         await breaker.record_failure(f"reset {i}")
+    assert (await breaker.state())["state"] == "closed"
+    for _ in range(22):
+        await breaker.record_success()
+    state = await breaker.state()
+    assert (state["window_calls"], state["window_failures"]) == (30, 4)
+    for i in range(11):  # 15 of 41 failed: not yet half
+        assert (await breaker.state())["state"] == "closed"
+        await breaker.record_failure(f"timeout {i}")
+    assert (await breaker.state())["state"] == "closed"
+    for i in range(11):  # 26 of 52
+        assert (await breaker.state())["state"] == "closed"
+        await breaker.record_failure(f"HTTP 503 {i}")
     state = await breaker.state()
     assert state["state"] == "open"
-    assert state["trip"] == "4 failures in 10 s"
-    assert state["window_failures"] == 4
-    assert state["last_reason"] == "reset 3"
+    assert state["trip"] == "26 of 52 calls failed in 10 s"
+    assert state["last_reason"] == "HTTP 503 10"
     # An answer to a call that started before the trip does not close it before the probe.
     await breaker.record_success()
     assert (await breaker.state())["state"] == "open"
+
+
+async def test_a_steady_thirty_percent_of_failures_keeps_it_closed(
+    redis: aioredis.Redis,
+) -> None:
+    """Three calls in ten fail, never three in a row: an upstream that mostly answers."""
+    config = BreakerConfig(failure_threshold=3, min_calls=20, failure_ratio=0.5, cache_ttl=60)
+    breaker = CircuitBreaker(redis, "bpjs", config)
+    upstream = FakeUpstream()
+    for n in range(300):
+        call = upstream.down if n % 10 in (0, 4, 7) else upstream.up
+        with contextlib.suppress(RetryableError):
+            await breaker.call(call)
+    assert upstream.calls == 300  # none was refused
+    await breaker.flush()
+    state = await breaker.state()
+    assert state["state"] == "closed"
+    # Successes counted in memory reached the shared window with the failures after them.
+    assert (state["window_calls"], state["window_failures"]) == (300, 90)
+
+
+def commands(stats: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Redis commands run since CONFIG RESETSTAT, other than the counting itself."""
+    return {name.removeprefix("cmdstat_"): row["calls"] for name, row in stats.items()
+            if not name.startswith(("cmdstat_info", "cmdstat_config"))}
+
+
+async def test_healthy_calls_need_no_redis_round_trip(redis: aioredis.Redis) -> None:
+    breaker = CircuitBreaker(redis, "bpjs", BreakerConfig(cache_ttl=60))
+    upstream = FakeUpstream()
+    assert await breaker.call(upstream.up) == "ok"  # the first call reads the shared state
+    await redis.config_resetstat()
+    for _ in range(100):
+        assert await breaker.call(upstream.up) == "ok"
+    assert commands(await redis.info("commandstats")) == {}
+
+    # A failure is recorded at once; the success after it resets the shared count.
+    with pytest.raises(RetryableError):
+        await breaker.call(upstream.down)
+    assert (await breaker.state())["failures"] == 1
+    assert await breaker.call(upstream.up) == "ok"
+    assert (await breaker.state())["failures"] == 0
+    await redis.config_resetstat()
+    for _ in range(100):
+        assert await breaker.call(upstream.up) == "ok"
+    assert commands(await redis.info("commandstats")) == {}
+    await breaker.flush()
+    assert (await breaker.state())["window_calls"] == 203
+
+
+async def test_an_open_circuit_elsewhere_stops_this_process_within_the_cache_time(
+    redis: aioredis.Redis, other_client: aioredis.Redis
+) -> None:
+    config = BreakerConfig(failure_threshold=1, cooldown=30, cache_ttl=0.3)
+    here = CircuitBreaker(redis, "sirs", config)
+    elsewhere = CircuitBreaker(other_client, "sirs", config)
+    upstream = FakeUpstream()
+    assert await here.call(upstream.up) == "ok"
+    await elsewhere.record_failure("HTTP 503")
+    opened = time.monotonic()
+    deadline = opened + 5
+    while True:
+        try:
+            await here.call(upstream.up)
+        except CircuitOpenError:
+            break
+        assert time.monotonic() < deadline, "still admitting calls"
+        await asyncio.sleep(0.01)
+    assert time.monotonic() - opened < 0.3 + 0.2
+
+
+def test_the_rule_comes_from_settings(clean_env: pytest.MonkeyPatch) -> None:
+    for name, value in (("FAILURES", "7"), ("WINDOW", "30"), ("MIN_CALLS", "25"),
+                        ("FAILURE_RATIO", "0.6"), ("COOLDOWN", "5"), ("MAX_COOLDOWN", "60"),
+                        ("CACHE", "0.5")):
+        clean_env.setenv(f"SIMRS_BRIDGE_BREAKER_{name}", value)
+    config = BreakerConfig.from_settings(load_settings())
+    assert config == BreakerConfig(failure_threshold=7, window=30, min_calls=25,
+                                   failure_ratio=0.6, cooldown=5, max_cooldown=60,
+                                   cache_ttl=0.5)
+    clean_env.setenv("SIMRS_BRIDGE_BREAKER_FAILURE_RATIO", "1.5")
+    with pytest.raises(ConfigError, match="SIMRS_BRIDGE_BREAKER_FAILURE_RATIO"):
+        load_settings()
 
 
 async def test_probe_without_an_answer_frees_the_probe(redis: aioredis.Redis) -> None:

@@ -203,8 +203,8 @@ class BpjsClient:
             ))
             raise exc from None
         elapsed = (time.perf_counter() - started) * 1000
-        logger.info("bpjs %s -> %s %s in %.0f ms", context, result.outcome.value, result.code,
-                    elapsed)
+        logger.debug("bpjs %s -> %s %s in %.0f ms", context, result.outcome.value, result.code,
+                     elapsed)
         await notify(self._observer, CallRecord(
             SERVICE, method, shown, result.outcome, int(elapsed), answer.status, result.code,
             result.message, _text(payload), answer.text,

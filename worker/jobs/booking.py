@@ -11,10 +11,15 @@ sends the missing ``add`` first and then the step again; ``blocked`` and
 ``retry`` end the pass and let arq try later; ``permanent`` leaves a dead
 letter and stops this visit's later steps, which the upstream would refuse
 anyway. Every attempt is written to the ledger.
+
+Logging: one INFO line per job (job id, which carries the kodebooking, and
+the summary of what was sent); each step at DEBUG; a refusal for good at
+WARNING (the clients log each failed call at WARNING too).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,31 +61,44 @@ async def sirs_antrian(ctx: dict[str, Any], kodebooking: str, force: bool = Fals
 async def _run(ctx: dict[str, Any], function: str, kodebooking: str, force: bool) -> str:
     services: Services = ctx["services"]
     job_id = booking_job_id(function, kodebooking)
+    dirty = dirty_key(job_id)
     token = current_job_id.set(job_id)
     try:
+        # Cleared before Khanza is read, so a change enqueued after the read leaves it set.
+        await services.redis.delete(dirty)
         while True:
-            await services.redis.delete(dirty_key(job_id))
             try:
                 summary = await _pass(services, function, kodebooking, force)
             except UpstreamError as exc:  # retry, blocked, or a fix that did not help yet
                 return await retry_or_bury(ctx, exc, function, [kodebooking])
-            if not await services.redis.exists(dirty_key(job_id)):
+            # Check and clear in one round trip: if it was set, the next pass reads anew.
+            async with services.redis.pipeline(transaction=True) as pipe:
+                pipe.exists(dirty)
+                pipe.delete(dirty)
+                changed, _ = await pipe.execute()
+            if not changed:
                 logger.info("%s: %s", job_id, summary)
                 return summary
+            logger.debug("%s: %s; changed meanwhile, another pass", job_id, summary)
             force = False  # a new pass for a change that arrived meanwhile
     finally:
         current_job_id.reset(token)
 
 
+async def _load(services: Services, kodebooking: str) -> BookingSnapshot | None:
+    async with services.khanza.acquire() as connection:
+        return await load_booking(connection, kodebooking, services.options)
+
+
 async def _pass(services: Services, function: str, kodebooking: str, force: bool) -> str:
     upstream, planner, sender = _ROUTES[function]
-    async with services.khanza.acquire() as connection:
-        snapshot = await load_booking(connection, kodebooking, services.options)
+    # Two databases, two pools: read both at once.
+    snapshot, entries = await asyncio.gather(
+        _load(services, kodebooking), services.ledger.entries(upstream, kodebooking))
     if snapshot is None:
         return "not in Khanza: nothing to send"
     configured = frozenset(taskid for taskid, _ in services.options.task_sources.pairs)
     plan = planner(snapshot, services.options.zone, configured)
-    entries = await services.ledger.entries(upstream, kodebooking)
     recorded = snapshot.recorded if upstream == "bpjs" else frozenset()
     steps = pending(plan, entries, recorded=recorded, force=force)
     done = 0
@@ -109,7 +127,7 @@ async def _send(
                     "(Khanza's SEP form or Mobile JKN creates it), waiting for it",
                     service=upstream,
                 ) from None
-            logger.info("%s: %s needs %s first", snapshot.kodebooking, step.name, fix.name)
+            logger.debug("%s: %s needs %s first", snapshot.kodebooking, step.name, fix.name)
             fixed = await sender(services, fix)
             await _record_success(services, upstream, snapshot, fix, fixed)
             sent = await sender(services, step)
@@ -137,8 +155,9 @@ async def _record_success(
         upstream, snapshot.kodebooking, step.name, sent.outcome, code=sent.code,
         message=sent.message, taskid=step.taskid, waktu=step.waktu, payload_hash=step.digest,
     )
-    logger.info("%s %s %s -> %s (norm %s)", upstream, snapshot.kodebooking, step.name,
-                sent.outcome.value, mask(snapshot.add.norm if snapshot.add else ""))
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s %s %s -> %s (norm %s)", upstream, snapshot.kodebooking, step.name,
+                     sent.outcome.value, mask(snapshot.add.norm if snapshot.add else ""))
     if upstream == "bpjs" and services.settings.khanza_writeback:
         await write_back(services, snapshot, step)
 

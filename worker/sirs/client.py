@@ -201,6 +201,8 @@ class SirsClient:
             )
             result = self._read(method, resource, answer)
         except UpstreamError as exc:
+            logger.warning("sirs %s %s -> %s (status %s): %s", method, resource,
+                           exc.outcome.value, exc.code, exc.message)
             await notify(self._observer, CallRecord(
                 SERVICE, method, resource, exc.outcome,
                 int((time.perf_counter() - started) * 1000), exc.http_status, exc.code,
@@ -211,7 +213,7 @@ class SirsClient:
             SERVICE, method, resource, result.outcome, int(answer.elapsed * 1000), answer.status,
             result.status, result.message, text, answer.text,
         ))
-        logger.info(
+        logger.debug(
             "sirs %s %s -> %s (status %s, %.2f s)",
             method, resource, result.outcome.value, result.status, answer.elapsed,
         )  # fmt: skip
@@ -260,8 +262,8 @@ class SirsClient:
         status: str | None,
         detail: str,
     ) -> None:
-        # Info, not warning: the raised error carries the story and its handler reports it once.
-        logger.info("sirs %s %s -> %s (status %s)", method, resource, outcome.value, status)
+        # Debug: ``call`` logs the raised error once, at WARNING.
+        logger.debug("sirs %s %s -> %s (status %s)", method, resource, outcome.value, status)
         error = _ERRORS.get(outcome, PermanentError)
         raise error(
             f"{method} {resource}: {detail}",
