@@ -57,7 +57,7 @@ from arq import func  # noqa: E402
 from arq.connections import RedisSettings  # noqa: E402
 from arq.worker import Worker  # noqa: E402
 
-from producers.loop import Producer  # noqa: E402
+from producers.loop import open_producer  # noqa: E402
 from sandbox.generate import add_visits  # noqa: E402
 from sandbox.services import MariaDBServer, RedisServer, free_port, wait_for_port  # noqa: E402
 from worker import db  # noqa: E402
@@ -72,11 +72,7 @@ from worker.queue import (  # noqa: E402
     open_queue,
     serialize,
 )
-from worker.services import khanza_options  # noqa: E402
 from worker.settings import ENV_PREFIX, DatabaseUrl, Settings, load_settings  # noqa: E402
-from worker.state.ledger import Ledger  # noqa: E402
-from worker.state.migrate import migrate  # noqa: E402
-from worker.state.reports import DailyReports  # noqa: E402
 
 DAY = date(2025, 2, 5)
 TARGET_RATIO = 0.5
@@ -303,20 +299,8 @@ async def bench_pipeline(stack: Stack, visits: int, workdir: Path, *, day: date 
     await _reset_fakes(stack)
     await _visits(stack, day, visits)
     settings = stack.settings
-    queue = await open_queue(settings.redis_url)
-    khanza = await db.create_pool(settings.khanza_db_url, setting="khanza")
-    state = await db.create_pool(settings.state_db_url, setting="state")
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), options=khanza_options(settings))
+    async with open_producer(settings) as producer:
         report = await producer.cycle(today=day)
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()
     result = await _run_children(stack, "pipeline", procs, workdir / "pipeline.log", repo)
     calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
     result.update(

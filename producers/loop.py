@@ -15,6 +15,8 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,6 +24,7 @@ import aiomysql
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
+from worker import db
 from worker.jobs.kebutuhan import SIRS_KEBUTUHAN, enqueue_kebutuhan
 from worker.jobs.plan import pending, plan_bpjs, plan_sirs
 from worker.jobs.shk import SIRS_SHK, enqueue_shk
@@ -32,11 +35,15 @@ from worker.queue import (
     SIRS_REPORT,
     booking_job_id,
     enqueue,
+    open_queue,
     report_job_id,
 )
+from worker.services import khanza_options
+from worker.settings import ENV_PREFIX, Settings
 from worker.state.beds import BedMappingStore
 from worker.state.kebutuhan import KebutuhanStore
 from worker.state.ledger import Ledger
+from worker.state.migrate import migrate
 from worker.state.reports import DailyReports
 from worker.state.shk import ShkStore
 
@@ -44,7 +51,7 @@ from .beds import BedsProducer
 from .khanza.bookings import load_window
 from .khanza.options import KhanzaOptions
 
-__all__ = ["STATUS_KEY", "CycleReport", "Producer"]
+__all__ = ["STATUS_KEY", "CycleReport", "Producer", "open_producer"]
 
 logger = logging.getLogger(__name__)
 
@@ -174,3 +181,24 @@ class Producer:
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+
+@asynccontextmanager
+async def open_producer(settings: Settings) -> AsyncIterator[Producer]:
+    """A producer with its own pools and queue on a migrated state database, closed after.
+
+    The daemon, ``producer --once``, the tests and the benchmarks all start one this way.
+    """
+    khanza = await db.create_pool(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    state = await db.create_pool(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
+    queue = await open_queue(settings.redis_url)
+    try:
+        async with state.acquire() as connection:
+            await migrate(connection)
+        yield Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
+                       reports=DailyReports(state), options=khanza_options(settings))
+    finally:
+        for pool in (khanza, state):
+            pool.close()
+            await pool.wait_closed()
+        await queue.aclose()

@@ -11,18 +11,13 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from producers.loop import Producer
+from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
-from worker import db
 from worker.main import build_worker
-from worker.queue import QUEUE_NAME, open_queue
-from worker.services import khanza_options
+from worker.queue import QUEUE_NAME
 from worker.settings import Settings
-from worker.state.ledger import Ledger
-from worker.state.migrate import migrate
-from worker.state.reports import DailyReports
 from worker.systemd import EXIT_RELOAD
 
 from .conftest import NotifySocket, env_for, spawn, stop
@@ -78,14 +73,7 @@ async def test_worker_drains_on_sigterm_and_loses_nothing(
     redis: aioredis.Redis, tmp_path: Path,
 ) -> None:
     await preload_what_bpjs_already_has(bridge_settings, fake_bpjs.state)
-    queue = await open_queue(bridge_settings.redis_url)
-    khanza = await db.create_pool(bridge_settings.khanza_db_url, setting="test")
-    state = await db.create_pool(bridge_settings.state_db_url, setting="test")
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), options=khanza_options(bridge_settings))
+    async with open_producer(bridge_settings) as producer:
         queued = (await producer.cycle(today=DAY)).enqueued
         assert sum(queued.values()) == 10
         # Every BPJS call takes a second: the walk-in's job (add + 3 tasks) outlasts the grace.
@@ -123,8 +111,3 @@ async def test_worker_drains_on_sigterm_and_loses_nothing(
         assert {t.taskid for t in fake_bpjs.state.bookings["2025/01/15/000005"].tasks.values()
                 } == {3, 4, 5}
         assert (await producer.cycle(today=DAY)).enqueued == {}
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()

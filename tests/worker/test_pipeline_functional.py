@@ -21,7 +21,6 @@ lost answer (answered 208 / "sudah ada") are counted and reported.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import pickle
 import re
@@ -29,7 +28,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 from pydantic import SecretStr
 
-from producers.loop import CycleReport, Producer
+from producers.loop import CycleReport, open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.faults import FAULTS_KEY, RECORDER_KEY, ReceivedRequest
@@ -47,11 +46,7 @@ from sandbox.generate import Kind, PlannedVisit, add_visits, epoch_ms, plan_visi
 from worker import db
 from worker.main import build_worker
 from worker.queue import BPJS_BOOKING, QUEUE_NAME, booking_job_id, enqueue, open_queue
-from worker.services import khanza_options
 from worker.settings import ENV_PREFIX, DatabaseUrl, Settings
-from worker.state.ledger import Ledger
-from worker.state.migrate import migrate
-from worker.state.reports import DailyReports
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2025, 2, 5)  # no sample-data visits in its producer window (2025-02-04..12)
@@ -131,25 +126,8 @@ class WorkerProcess:
         return len(re.findall(pattern, self.log.read_text(errors="replace"), re.MULTILINE))
 
 
-@contextlib.asynccontextmanager
-async def producer_for(settings: Settings) -> AsyncIterator[Producer]:
-    queue = await open_queue(settings.redis_url)
-    khanza = await db.create_pool(settings.khanza_db_url, setting="khanza")
-    state = await db.create_pool(settings.state_db_url, setting="state")
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        yield Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                       reports=DailyReports(state), options=khanza_options(settings))
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()
-
-
 async def cycle(settings: Settings, day: date = DAY) -> CycleReport:
-    async with producer_for(settings) as producer:
+    async with open_producer(settings) as producer:
         return await producer.cycle(today=day)
 
 

@@ -14,20 +14,12 @@ from zoneinfo import ZoneInfo
 import aiomysql
 import pytest
 
-from producers.loop import Producer
+from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import preload_what_bpjs_already_has
-from worker import db
 from worker.main import build_worker
-from worker.queue import open_queue
-from worker.services import khanza_options
 from worker.settings import Settings
-from worker.state.kebutuhan import KebutuhanStore
-from worker.state.ledger import Ledger
-from worker.state.migrate import migrate
-from worker.state.reports import DailyReports
-from worker.state.shk import ShkStore
 
 DAY = date(2025, 1, 15)
 WIB = ZoneInfo("Asia/Jakarta")
@@ -39,15 +31,7 @@ def ms(hhmm: str) -> int:
 
 
 async def run_cycle_and_worker(settings: Settings) -> dict[str, int]:
-    queue = await open_queue(settings.redis_url)
-    khanza = await db.create_pool(settings.khanza_db_url, setting="test")
-    state = await db.create_pool(settings.state_db_url, setting="test")
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), kebutuhan=KebutuhanStore(state),
-                            shk=ShkStore(state), options=khanza_options(settings))
+    async with open_producer(settings) as producer:
         report = await producer.cycle(today=DAY)
         worker = build_worker(settings, burst=True)
         await worker.async_run()
@@ -56,11 +40,6 @@ async def run_cycle_and_worker(settings: Settings) -> dict[str, int]:
         again = await producer.cycle(today=DAY)
         assert again.enqueued == {}, "a second cycle after the run must find nothing to do"
         return report.enqueued
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()
 
 
 @pytest.fixture

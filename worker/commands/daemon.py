@@ -13,19 +13,13 @@ import logging
 from datetime import date
 
 from producers.inbox import Inbox, InboxStores
-from producers.loop import Producer
+from producers.loop import open_producer
 
 from .. import db, systemd
 from ..logging import setup_logging
 from ..main import build_worker
-from ..queue import open_queue
-from ..services import khanza_options
 from ..settings import ENV_PREFIX, load_settings
-from ..state.kebutuhan import KebutuhanStore
-from ..state.ledger import Ledger
 from ..state.migrate import migrate
-from ..state.reports import DailyReports
-from ..state.shk import ShkStore
 from .base import Subparsers
 
 __all__ = ["register"]
@@ -42,27 +36,19 @@ async def _worker(args: argparse.Namespace) -> int:
 async def _producer(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets())
-    options = khanza_options(settings)
-    khanza = await db.create_pool(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
-    state = await db.create_pool(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
-    queue = await open_queue(settings.redis_url)
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), kebutuhan=KebutuhanStore(state),
-                            shk=ShkStore(state), options=options)
+    async with open_producer(settings) as producer:
         if args.once or args.day:
             report = await producer.cycle(today=args.day)
             print(f"{report.visits} visits; enqueued {report.enqueued or 'nothing'}; "
                   f"{report.coalesced} already queued; {len(report.waiting)} waiting")
             return 0
         nudges = asyncio.Event()
-        life = systemd.Lifecycle("producer", health=queue.ping)
+        life = systemd.Lifecycle("producer", health=producer.queue.ping)
         life.install_signals()
         stop = life.stop
         logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
-        inbox = Inbox(queue, InboxStores.on(state), queue, nudges)
+        inbox = Inbox(producer.queue, InboxStores.on(producer.ledger.pool), producer.queue,
+                      nudges)
         async with asyncio.TaskGroup() as group:
             group.create_task(producer.run(settings.producer_interval, nudges, stop))
             group.create_task(inbox.run(stop))
@@ -70,11 +56,6 @@ async def _producer(args: argparse.Namespace) -> int:
         await life.close()
         logger.info("producer stopped")
         return life.exit_code
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()
 
 
 async def _migrate(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 from pydantic import SecretStr
 
-from producers.loop import Producer
+from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
@@ -19,33 +19,16 @@ from worker import db
 from worker.dashboard.app import create_app
 from worker.main import build_worker
 from worker.metrics import AuditCounters
-from worker.queue import open_queue
-from worker.services import khanza_options
 from worker.settings import Settings
-from worker.state.ledger import Ledger
-from worker.state.migrate import migrate
-from worker.state.reports import DailyReports
 
 TOKEN = "operator-token-for-tests"
 
 
 async def sync_sample_day(settings: Settings) -> None:
     """One producer cycle for the sample day, then a worker until the queue is empty."""
-    queue = await open_queue(settings.redis_url)
-    khanza = await db.create_pool(settings.khanza_db_url, setting="test")
-    state = await db.create_pool(settings.state_db_url, setting="test")
-    try:
-        async with state.acquire() as connection:
-            await migrate(connection)
-        producer = Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                            reports=DailyReports(state), options=khanza_options(settings))
+    async with open_producer(settings) as producer:
         await producer.cycle(today=DAY)
-        await run_worker(settings)
-    finally:
-        for pool in (khanza, state):
-            pool.close()
-            await pool.wait_closed()
-        await queue.aclose()
+    await run_worker(settings)
 
 
 async def run_worker(settings: Settings) -> None:
