@@ -1,0 +1,14 @@
+"""Entry point of ``python -m sandbox.fake_sirs``; the work is in ``cli.main``."""
+
+from __future__ import annotations
+
+import logging
+
+from .cli import main
+
+__all__: list[str] = []
+
+logger = logging.getLogger(__name__)
+
+if __name__ == "__main__":
+    main()
