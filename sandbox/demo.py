@@ -194,11 +194,13 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         settings = load_settings(env_file)
         print(f"demo: Redis {redis.url}, MariaDB 127.0.0.1:{maria.port} (sample day in `sik`)")
         print(f"demo: fake BPJS {settings.bpjs_base_url}, fake RS Online {settings.sirs_base_url}")
-        for result in await run_checks(settings):
-            print(f"  {result.label} {result.name:<10} {result.detail}")
         await preload_what_bpjs_already_has(settings, bpjs_app[fake_bpjs.STATE_KEY])
         daemon = Daemon(env_file, directory / "logs")
         await daemon.once("migrate")
+        loaded = await daemon.once("beds", "mapping", "load", str(FIXTURE / "bed-mapping.csv"))
+        print(f"demo: bed mapping: {loaded.splitlines()[-1]}")
+        for result in await run_checks(settings):
+            print(f"  {result.label} {result.name:<10} {result.detail}")
         daemon.start("worker", "worker")
         daemon.start("dashboard", "dashboard")
         print(f"demo: sample day {DAY}: "
