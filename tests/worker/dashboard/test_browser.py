@@ -80,11 +80,18 @@ def look(driver: Any, url: str, letter_id: int, tmp_path: Path) -> dict[str, Any
 
 def sign_in_and_replay(driver: Any, letter_id: int) -> str:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    # Each click submits a form and loads a new page: wait for the next page's element
+    # instead of racing the navigation (a loaded CI machine lost that race).
+    wait = WebDriverWait(driver, 20)
     driver.find_element(By.CSS_SELECTOR, "form.login input[name=token]").send_keys(TOKEN)
     driver.find_element(By.CSS_SELECTOR, "form.login button").click()
-    driver.find_element(By.CSS_SELECTOR, f'tr[data-letter="{letter_id}"] button.replay').click()
-    return str(driver.find_element(By.CSS_SELECTOR, ".flash").text)
+    replay = (By.CSS_SELECTOR, f'tr[data-letter="{letter_id}"] button.replay')
+    wait.until(shown.element_to_be_clickable(replay)).click()
+    flash = wait.until(shown.presence_of_element_located((By.CSS_SELECTOR, ".flash")))
+    return str(flash.text)
 
 
 def reload_and_shoot(driver: Any, url: str, shot: Path) -> tuple[str, str]:
