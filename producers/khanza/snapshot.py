@@ -12,8 +12,6 @@ of being guessed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from worker.bpjs.models import AntreanAdd, FarmasiAdd
+from worker.state.reports import payload_hash as state_payload_hash
 
 __all__ = ["TASK_ORDER", "BookingSnapshot", "Cancellation", "epoch_ms", "payload_hash"]
 
@@ -39,9 +38,10 @@ def epoch_ms(local: datetime, zone: ZoneInfo) -> int:
 
 
 def payload_hash(payload: Mapping[str, object]) -> str:
-    """A stable digest of a body, so a permanently refused payload is not resent unchanged."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """A stable digest of a body, so a permanently refused payload is not resent unchanged.
+
+    The state database's canonical digest, cut to the ledger's 16 characters."""
+    return state_payload_hash(payload)[:16]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import aiomysql
-import pytest
 
 from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
@@ -42,14 +41,9 @@ async def run_cycle_and_worker(settings: Settings) -> dict[str, int]:
         return report.enqueued
 
 
-@pytest.fixture
-async def redis_clean(redis: object) -> None:
-    """Every test starts with an empty queue (the ``redis`` fixture flushes)."""
-
-
 async def test_sample_day_reaches_both_upstreams(
     bridge_settings: Settings, fake_bpjs: RunningFake, fake_sirs: RunningFakeSirs,
-    redis_clean: None,
+    redis: object,  # flushed: every test starts with an empty queue
 ) -> None:
     await preload_what_bpjs_already_has(bridge_settings, fake_bpjs.state)
     calls_before = {b: len(v.tasks) for b, v in fake_bpjs.state.bookings.items()}
@@ -96,7 +90,7 @@ async def test_sample_day_reaches_both_upstreams(
 
 async def test_every_call_is_audited_without_identifiers(
     bridge_settings: Settings, fake_bpjs: RunningFake, fake_sirs: RunningFakeSirs,
-    redis_clean: None,
+    redis: object,  # flushed: every test starts with an empty queue
 ) -> None:
     await preload_what_bpjs_already_has(bridge_settings, fake_bpjs.state)
     await run_cycle_and_worker(bridge_settings)
