@@ -3,7 +3,7 @@
 Everything runs as it does in production, each in its own process: private
 Redis and MariaDB (``sandbox.services``), the fake BPJS and fake RS Online
 (``python -m sandbox.fake_bpjs`` / ``sandbox.fake_sirs``), and the two daemon
-processes ``python -m worker.cli producer`` and ``python -m worker.cli worker``
+processes ``python -m app.cli producer`` and ``python -m app.cli worker``
 configured through ``SIMRS_BRIDGE_*`` variables, rate limits off.
 
 Per scenario, from a clean state: today's visits (real "today" in the
@@ -49,14 +49,14 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from producers.inbox import STREAM  # noqa: E402
-from producers.khanza.bookings import no_rawat_range  # noqa: E402
+from core import db  # noqa: E402
+from core.keys import INBOX_STREAM, QUEUE_NAME  # noqa: E402
+from core.khanza.bookings import no_rawat_range  # noqa: E402
+from core.queue import open_queue  # noqa: E402
+from core.settings import ENV_PREFIX, DatabaseUrl, Settings  # noqa: E402
+from core.state.migrate import migrate  # noqa: E402
 from sandbox.generate import add_visits  # noqa: E402
 from sandbox.services import MariaDBServer, RedisServer, free_port, wait_for_port  # noqa: E402
-from worker import db  # noqa: E402
-from worker.queue import QUEUE_NAME, open_queue  # noqa: E402
-from worker.settings import ENV_PREFIX, DatabaseUrl, Settings  # noqa: E402
-from worker.state.migrate import migrate  # noqa: E402
 
 KHANZA_BASELINE = "Khanza's own sender runs every 10 minutes: ~300 s mean, 600 s worst"
 TARGET_POLL_P99 = 3.0
@@ -260,8 +260,8 @@ async def run_scenario(stack: Stack, key: str, args: argparse.Namespace) -> Resu
     async with aiohttp.ClientSession() as session:
         profile = ([] if args.profile_producer is None else
                    ["-m", "cProfile", "-o", str(args.profile_producer / f"{key}-producer.prof")])
-        with child([python, *profile, "-m", "worker.cli", "producer"], plogs, env), \
-             child([python, "-m", "worker.cli", "worker"], wlog, env):
+        with child([python, *profile, "-m", "app.cli", "producer"], plogs, env), \
+             child([python, "-m", "app.cli", "worker"], wlog, env):
             started = time.monotonic()
 
             async def adds_done() -> bool:
@@ -287,7 +287,7 @@ async def run_scenario(stack: Stack, key: str, args: argparse.Namespace) -> Resu
                         committed[keys[index]] = await send_file(conn, no_rawat,
                                                                  local_now(settings))
                         if scenario.nudge:
-                            await queue.xadd(STREAM, {"kind": "booking_changed",
+                            await queue.xadd(INBOX_STREAM, {"kind": "booking_changed",
                                                       "kodebooking": keys[index]})
                         await asyncio.sleep(rng.uniform(*args.spacing))
                 finally:
@@ -335,7 +335,7 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
         f"{args.changes} commits of `mutasi_berkas.dikirim` (task 3), one per visit, "
         f"{args.spacing[0] * 1000:.0f}-{args.spacing[1] * 1000:.0f} ms apart. Latency = the "
         "fake's `received` stamp minus the time the commit returned. Daemon processes: "
-        "`worker.cli producer` + `worker.cli worker`, rate limits off.",
+        "`app.cli producer` + `app.cli worker`, rate limits off.",
         "",
         "| scenario | accepted | p50 | p90 | p99 | max | target p99 |",
         "|---|---|---|---|---|---|---|",

@@ -57,22 +57,14 @@ from arq import func  # noqa: E402
 from arq.connections import RedisSettings  # noqa: E402
 from arq.worker import Worker  # noqa: E402
 
+from core import db  # noqa: E402
+from core.keys import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, booking_job_id  # noqa: E402
+from core.queue import deserialize, enqueue, open_queue, serialize  # noqa: E402
+from core.settings import ENV_PREFIX, DatabaseUrl, Settings, load_settings  # noqa: E402
 from producers.loop import open_producer  # noqa: E402
 from sandbox.generate import add_visits  # noqa: E402
 from sandbox.services import MariaDBServer, RedisServer, free_port, wait_for_port  # noqa: E402
-from worker import db  # noqa: E402
 from worker.main import build_worker  # noqa: E402
-from worker.queue import (  # noqa: E402
-    BPJS_BOOKING,
-    QUEUE_NAME,
-    SIRS_ANTRIAN,
-    booking_job_id,
-    deserialize,
-    enqueue,
-    open_queue,
-    serialize,
-)
-from worker.settings import ENV_PREFIX, DatabaseUrl, Settings, load_settings  # noqa: E402
 
 DAY = date(2025, 2, 5)
 TARGET_RATIO = 0.5
@@ -343,7 +335,7 @@ async def bench_rss(stack: Stack, jobs: int, seconds: float, workdir: Path) -> d
     samples: list[float] = []
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "worker.cli", "worker", cwd=REPO, env=stack.env, stdout=out,
+            sys.executable, "-m", "app.cli", "worker", cwd=REPO, env=stack.env, stdout=out,
             stderr=asyncio.subprocess.STDOUT)
     try:
         deadline = time.monotonic() + seconds

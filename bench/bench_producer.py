@@ -20,7 +20,7 @@ a real Redis queue flushed before every run so each run enqueues the same jobs.
 The median time is reported with the rows MariaDB read for it: the session's
 ``Handler_read_%`` counters on the producer's only Khanza connection (a pool of
 size 1), before and after. ``load_window`` alone and the two ledger reads are
-timed separately. Finally every statement of ``producers.khanza.queries`` is
+timed separately. Finally every statement of ``core.khanza.queries`` is
 run through MariaDB's ``ANALYZE`` on the large database (plan and actual rows).
 
 Run from the repository root (needs ``redis-server`` and ``mariadbd``)::
@@ -50,24 +50,24 @@ import aiomysql
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from producers.khanza.bookings import load_window, no_rawat_range  # noqa: E402
-from producers.khanza.queries import (  # noqa: E402
+from core import db  # noqa: E402
+from core.khanza.bookings import load_window, no_rawat_range  # noqa: E402
+from core.khanza.options import khanza_options  # noqa: E402
+from core.khanza.queries import (  # noqa: E402
     ALL_QUERIES,
     BIG_TABLES,
     OPTIONAL_TABLES,
     executable,
 )
-from producers.khanza.tasks import fetch_all  # noqa: E402
+from core.khanza.tasks import fetch_all  # noqa: E402
+from core.queue import open_queue  # noqa: E402
+from core.settings import DatabaseUrl, Settings  # noqa: E402
+from core.state.ledger import Ledger  # noqa: E402
+from core.state.migrate import migrate  # noqa: E402
+from core.state.stores import Stores  # noqa: E402
 from producers.loop import Producer  # noqa: E402
 from sandbox.generate import add_visits, plan_visits  # noqa: E402
 from sandbox.services import MariaDBServer, RedisServer  # noqa: E402
-from worker import db  # noqa: E402
-from worker.queue import open_queue  # noqa: E402
-from worker.services import khanza_options  # noqa: E402
-from worker.settings import DatabaseUrl, Settings  # noqa: E402
-from worker.state.ledger import Ledger  # noqa: E402
-from worker.state.migrate import migrate  # noqa: E402
-from worker.state.reports import DailyReports  # noqa: E402
 
 TODAY = date(2025, 2, 5)  # a Wednesday (the sample's jadwal is RABU); the sample day is 01-15
 SAMPLE_DAY = date(2025, 1, 15)
@@ -269,8 +269,8 @@ class Probe:
         self.queue = await open_queue(self.settings.redis_url)
         self.solo = await db.connect(url, setting="khanza")
         self.ledger = Ledger(self.state)
-        self.producer = Producer(khanza=self.khanza, queue=self.queue, ledger=self.ledger,
-                                 reports=DailyReports(self.state), options=self.options)
+        self.producer = Producer(khanza=self.khanza, queue=self.queue,
+                                 stores=Stores.over(self.state), options=self.options)
         async with self.khanza.acquire() as conn:
             first, again = await handler_reads(conn), await handler_reads(conn)
             self.conn_id = await self._connection_id(conn)
@@ -433,7 +433,7 @@ def render(small: Phase, large: Phase, load: dict[str, float], load_s: float,
         "",
         "## Plans on the large database",
         "",
-        "MariaDB `ANALYZE` of each statement in `producers.khanza.queries.ALL_QUERIES` "
+        "MariaDB `ANALYZE` of each statement in `core.khanza.queries.ALL_QUERIES` "
         "(window statements with today's window): access type, key, estimated rows and "
         "rows actually read (r_rows) per table. Big tables are those that grow with history.",
         "",

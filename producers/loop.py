@@ -24,38 +24,31 @@ import aiomysql
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
-from worker import db
-from worker.jobs.kebutuhan import SIRS_KEBUTUHAN, enqueue_kebutuhan
-from worker.jobs.plan import pending, plan_bpjs, plan_sirs
-from worker.jobs.shk import SIRS_SHK, enqueue_shk
-from worker.queue import (
+from core import db
+from core.keys import (
     BPJS_BOOKING,
+    PRODUCER_STATUS,
     SIRS_ANTRIAN,
     SIRS_BEDS,
+    SIRS_KEBUTUHAN,
     SIRS_REPORT,
+    SIRS_SHK,
     booking_job_id,
-    enqueue,
-    open_queue,
     report_job_id,
 )
-from worker.services import khanza_options
-from worker.settings import ENV_PREFIX, Settings
-from worker.state.beds import BedMappingStore
-from worker.state.kebutuhan import KebutuhanStore
-from worker.state.ledger import Ledger
-from worker.state.migrate import migrate
-from worker.state.reports import DailyReports
-from worker.state.shk import ShkStore
+from core.khanza.bookings import load_window
+from core.khanza.options import KhanzaOptions, khanza_options
+from core.plan import pending, plan_bpjs, plan_sirs
+from core.queue import enqueue, enqueue_kebutuhan, enqueue_shk, open_queue
+from core.settings import ENV_PREFIX, Settings
+from core.state.migrate import migrate
+from core.state.stores import Stores
+from producers.beds import BedsProducer
 
-from .beds import BedsProducer
-from .khanza.bookings import load_window
-from .khanza.options import KhanzaOptions
-
-__all__ = ["STATUS_KEY", "CycleReport", "Producer", "open_producer"]
+__all__ = ["CycleReport", "Producer", "open_producer"]
 
 logger = logging.getLogger(__name__)
 
-STATUS_KEY = "simrs-bridge:producer:status"
 
 
 @dataclass
@@ -82,23 +75,14 @@ class Producer:
         *,
         khanza: aiomysql.Pool,
         queue: ArqRedis,
-        ledger: Ledger,
-        reports: DailyReports,
+        stores: Stores,
         options: KhanzaOptions,
-        kebutuhan: KebutuhanStore | None = None,
-        shk: ShkStore | None = None,
         beds: BedsProducer | None = None,
     ) -> None:
         self.khanza = khanza
         self.queue = queue
-        self.ledger = ledger
-        self.reports = reports
-        # The inbox stores live in the same state database as the ledger.
-        self.kebutuhan = kebutuhan or KebutuhanStore(ledger.pool)
-        self.shk = shk or ShkStore(ledger.pool)
-        self.beds = beds or BedsProducer(
-            khanza=khanza, mapping=BedMappingStore(ledger.pool), queue=queue
-        )
+        self.stores = stores
+        self.beds = beds or BedsProducer(khanza=khanza, mapping=stores.bed_mapping, queue=queue)
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
 
@@ -110,8 +94,8 @@ class Producer:
             snapshots = await load_window(connection, start, end, self.options)
         report.visits = len(snapshots)
         keys = [s.kodebooking for s in snapshots]
-        bpjs_ledger = await self.ledger.entries_for("bpjs", keys)
-        sirs_ledger = await self.ledger.entries_for("sirs", keys)
+        bpjs_ledger = await self.stores.ledger.entries_for("bpjs", keys)
+        sirs_ledger = await self.stores.ledger.entries_for("sirs", keys)
         zone = self.options.zone
         for snapshot in snapshots:
             kode = snapshot.kodebooking
@@ -125,13 +109,13 @@ class Producer:
             if pending(sirs_plan, sirs_ledger.get(kode, {})):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
-        for kind, tanggal in await self.reports.pending():
+        for kind, tanggal in await self.stores.reports.pending():
             report.add(SIRS_REPORT, await enqueue(
                 self.queue, SIRS_REPORT, kind, tanggal.isoformat(),
                 job_id=report_job_id(kind, tanggal)))
-        for kind, id_kebutuhan in await self.kebutuhan.pending():
+        for kind, id_kebutuhan in await self.stores.kebutuhan.pending():
             report.add(SIRS_KEBUTUHAN, await enqueue_kebutuhan(self.queue, kind, id_kebutuhan))
-        for pasien_id in await self.shk.pending():
+        for pasien_id in await self.stores.shk.pending():
             report.add(SIRS_SHK, await enqueue_shk(self.queue, pasien_id))
         try:
             queued = await self.beds.cycle()
@@ -145,7 +129,7 @@ class Producer:
         return report
 
     async def _publish(self, report: CycleReport) -> None:
-        await self.queue.set(STATUS_KEY, json.dumps({
+        await self.queue.set(PRODUCER_STATUS, json.dumps({
             "last_cycle": report.started,
             "duration": report.duration,
             "visits": report.visits,
@@ -195,8 +179,8 @@ async def open_producer(settings: Settings) -> AsyncIterator[Producer]:
     try:
         async with state.acquire() as connection:
             await migrate(connection)
-        yield Producer(khanza=khanza, queue=queue, ledger=Ledger(state),
-                       reports=DailyReports(state), options=khanza_options(settings))
+        yield Producer(khanza=khanza, queue=queue, stores=Stores.over(state),
+                       options=khanza_options(settings))
     finally:
         for pool in (khanza, state):
             pool.close()

@@ -32,14 +32,13 @@ import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
-from worker.commands.check import run_checks
-from worker.settings import DatabaseUrl, Settings, load_settings
-
-from . import fake_bpjs, fake_sirs
-from .faults import serve
-from .hospital_day import HospitalDay
-from .sample_day import DAY, preload_what_bpjs_already_has
-from .services import MariaDBServer, RedisServer, free_port
+from app.commands.check import run_checks
+from core.settings import DatabaseUrl, Settings, load_settings
+from sandbox import fake_bpjs, fake_sirs
+from sandbox.faults import serve
+from sandbox.hospital_day import HospitalDay
+from sandbox.sample_day import DAY, preload_what_bpjs_already_has
+from sandbox.services import MariaDBServer, RedisServer, free_port
 
 __all__ = ["main", "settings_values", "write_env"]
 
@@ -90,7 +89,7 @@ def write_env(path: Path, values: dict[str, str]) -> None:
 
 
 class Daemon:
-    """The daemon's processes, each ``python -m worker.cli <command>`` with the demo's env."""
+    """The daemon's processes, each ``python -m app.cli <command>`` with the demo's env."""
 
     def __init__(self, env_file: Path, logs: Path) -> None:
         self.logs = logs
@@ -101,7 +100,7 @@ class Daemon:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def _args(self, *command: str) -> list[str]:
-        return [sys.executable, "-m", "worker.cli", *command]
+        return [sys.executable, "-m", "app.cli", *command]
 
     def start(self, name: str, *command: str) -> None:
         with (self.logs / f"{name}.log").open("ab") as out:

@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo
 
 import aiomysql
 
-from producers.khanza.bookings import HARI
-from worker import db
-from worker.settings import DatabaseUrl
+from core import db
+from core.khanza.bookings import HARI
+from core.settings import DatabaseUrl
 
 __all__ = ["STEP_GAP", "Counts", "HospitalDay"]
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from worker import db
-from worker.services import khanza_options
-from worker.settings import Settings
-
-from .fake_bpjs import FakeBpjsState
+from core import db
+from core.khanza.options import khanza_options
+from core.settings import Settings
+from sandbox.fake_bpjs import FakeBpjsState
 
 __all__ = ["DAY", "preload_what_bpjs_already_has"]
 
@@ -26,7 +25,7 @@ DAY = date(2025, 1, 15)
 
 async def preload_what_bpjs_already_has(settings: Settings, state: FakeBpjsState) -> None:
     """Bookings 1, 2 and 4 were added, and tasks 3-7 of 1 and 3 of 2 sent, by Khanza."""
-    from producers.khanza.bookings import load_window  # the producer's own reader
+    from core.khanza.bookings import load_window  # the producer's own reader
 
     zone = settings.zone
     pool = await db.create_pool(settings.khanza_db_url, setting="sample day")

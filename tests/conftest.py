@@ -17,12 +17,12 @@ import aiomysql
 import pytest
 import redis.asyncio as aioredis
 
+from core.db import create_pool
+from core.settings import DatabaseUrl, Settings
+from core.state.migrate import migrate
 from sandbox import fake_bpjs as fake_bpjs_module
 from sandbox import fake_sirs as fake_sirs_module
 from sandbox.services import MariaDBServer, RedisServer
-from worker.db import create_pool
-from worker.settings import DatabaseUrl, Settings
-from worker.state.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE_DIR = REPO / "sandbox" / "khanza"

@@ -16,12 +16,12 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
+from core.settings import DatabaseUrl, Settings
 from sandbox.demo import settings_values, write_env
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
 from sandbox.services import MariaDBServer
-from worker.settings import DatabaseUrl, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = (REPO / "sandbox" / "khanza" / "sample-data.sql").read_text()
@@ -38,7 +38,7 @@ DB_PASSWORD = "state-db-pa55word-never-logged"
 async def run(command: list[str], env: dict[str, str], timeout: float) -> str:
     """Run a command while this event loop keeps serving the two fakes."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "worker.cli", *command, env=env, cwd=REPO,
+        sys.executable, "-m", "app.cli", *command, env=env, cwd=REPO,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         out, _ = await asyncio.wait_for(process.communicate(), timeout)

@@ -49,15 +49,15 @@ from typing import Any, ParamSpec, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from .breaker_scripts import ADMIT, FAILURE, RELEASE_PROBE, SLOTS, SUCCESS, SYNC
-from .errors import RetryableError, UpstreamError
-from .settings import Settings
+from core.errors import RetryableError, UpstreamError
+from core.keys import BREAKER_PREFIX
+from core.settings import Settings
+from worker.breaker_scripts import ADMIT, FAILURE, RELEASE_PROBE, SLOTS, SUCCESS, SYNC
 
-__all__ = ["KEY_PREFIX", "BreakerConfig", "CircuitBreaker", "CircuitOpenError"]
+__all__ = ["BreakerConfig", "CircuitBreaker", "CircuitOpenError"]
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "simrs-bridge:breaker"
 _REASON_MAX = 300
 
 P = ParamSpec("P")
@@ -156,7 +156,7 @@ class CircuitBreaker:
         self.upstream = upstream
         self.config = config or BreakerConfig()
         self.zone = zone
-        self.key = f"{KEY_PREFIX}:{upstream}"
+        self.key = f"{BREAKER_PREFIX}:{upstream}"
         self.probe_key = f"{self.key}:probe"
         self.window_key = f"{self.key}:window"
         self._sync = redis.register_script(SYNC)

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import RetryableError
+from core.errors import RetryableError
 
 __all__ = ["HttpAnswer", "decode_json", "exchange", "new_session"]
 

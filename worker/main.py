@@ -19,22 +19,23 @@ from arq import func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
-from .jobs.beds import sirs_beds
-from .jobs.booking import bpjs_booking, sirs_antrian
-from .jobs.kebutuhan import SIRS_KEBUTUHAN, sirs_kebutuhan
-from .jobs.reports import sirs_report
-from .jobs.shk import SIRS_SHK, sirs_shk
-from .queue import (
+from core.keys import (
     BPJS_BOOKING,
     QUEUE_NAME,
     SIRS_ANTRIAN,
     SIRS_BEDS,
+    SIRS_KEBUTUHAN,
     SIRS_REPORT,
-    deserialize,
-    serialize,
+    SIRS_SHK,
 )
-from .services import open_services
-from .settings import Settings
+from core.queue import deserialize, serialize
+from core.settings import Settings
+from worker.jobs.beds import sirs_beds
+from worker.jobs.booking import bpjs_booking, sirs_antrian
+from worker.jobs.kebutuhan import sirs_kebutuhan
+from worker.jobs.reports import sirs_report
+from worker.jobs.shk import sirs_shk
+from worker.services import open_services
 
 __all__ = ["build_worker", "worker_functions"]
 

@@ -43,11 +43,12 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-__all__ = ["KEY_PREFIX", "Permit", "RateLimit", "UpstreamLimiter"]
+from core.keys import RATELIMIT_PREFIX
+
+__all__ = ["Permit", "RateLimit", "UpstreamLimiter"]
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "simrs-bridge:ratelimit"
 
 # KEYS: tat, leases.  ARGV: interval_us (0 = no rate limit), burst, max_concurrency
 # (0 = unlimited), lease_id, lease_ttl_ms, lease_poll_ms.
@@ -167,8 +168,8 @@ class UpstreamLimiter:
         self.limit = limit
         self.lease_ttl = lease_ttl
         self.lease_poll = lease_poll
-        self.tat_key = f"{KEY_PREFIX}:{upstream}:tat"
-        self.leases_key = f"{KEY_PREFIX}:{upstream}:leases"
+        self.tat_key = f"{RATELIMIT_PREFIX}:{upstream}:tat"
+        self.leases_key = f"{RATELIMIT_PREFIX}:{upstream}:leases"
         self._acquire = redis.register_script(_ACQUIRE)
         self._refresh = redis.register_script(_REFRESH)
         self._releasing: set[asyncio.Task[None]] = set()

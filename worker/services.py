@@ -16,41 +16,23 @@ from dataclasses import dataclass
 import aiomysql
 import redis.asyncio as aioredis
 
-from producers.khanza.options import KhanzaOptions, TaskSources
+from core import db
+from core.khanza.options import KhanzaOptions, khanza_options
+from core.settings import ENV_PREFIX, Settings
+from core.state.audit import AuditLog
+from core.state.deadletters import DeadLetters
+from core.state.ledger import Ledger
+from core.state.migrate import migrate
+from core.state.reports import DailyReports
+from core.state.stores import Stores
+from worker.bpjs.client import BpjsClient
+from worker.breaker import BreakerConfig, CircuitBreaker
+from worker.ratelimit import RateLimit, UpstreamLimiter
+from worker.sirs.endpoints import RsOnline
 
-from . import db
-from .bpjs.client import BpjsClient
-from .breaker import BreakerConfig, CircuitBreaker
-from .errors import ConfigError
-from .ratelimit import RateLimit, UpstreamLimiter
-from .settings import ENV_PREFIX, Settings
-from .sirs.endpoints import RsOnline
-from .state.audit import AuditLog
-from .state.deadletters import DeadLetters
-from .state.ledger import Ledger
-from .state.migrate import migrate
-from .state.reports import DailyReports
-
-__all__ = ["Services", "khanza_options", "open_services"]
+__all__ = ["Services", "open_services"]
 
 logger = logging.getLogger(__name__)
-
-
-def khanza_options(settings: Settings) -> KhanzaOptions:
-    """The producer's reading rules from settings; a bad task source names the setting."""
-    try:
-        sources = TaskSources.parse(settings.task_sources) if settings.task_sources else (
-            TaskSources()
-        )
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}TASK_SOURCES: {exc}") from None
-    payers = frozenset(p.strip() for p in settings.bpjs_payers.split(",") if p.strip())
-    if not payers:
-        raise ConfigError(f"{ENV_PREFIX}BPJS_PAYERS: name at least one kd_pj, e.g. BPJ")
-    return KhanzaOptions(
-        zone=settings.zone, bpjs_payers=payers, task_sources=sources,
-        lookback_days=settings.lookback_days, lookahead_days=settings.lookahead_days,
-    )
 
 
 @dataclass
@@ -60,14 +42,25 @@ class Services:
     khanza: aiomysql.Pool
     state: aiomysql.Pool
     options: KhanzaOptions
-    ledger: Ledger
+    stores: Stores
     audit: AuditLog
-    reports: DailyReports
-    dead_letters: DeadLetters
     bpjs: BpjsClient
     sirs: RsOnline
     limiters: dict[str, UpstreamLimiter]
     breakers: dict[str, CircuitBreaker]
+
+    # The stores most jobs use, by their short names.
+    @property
+    def ledger(self) -> Ledger:
+        return self.stores.ledger
+
+    @property
+    def reports(self) -> DailyReports:
+        return self.stores.reports
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        return self.stores.dead_letters
 
     async def close(self) -> None:
         # Queued audit rows and counted successes first, while their connections are open.
@@ -100,8 +93,7 @@ async def open_services(settings: Settings, redis: aioredis.Redis | None = None)
     await bpjs.__aenter__()
     return Services(
         settings=settings, redis=client, khanza=khanza, state=state, options=options,
-        ledger=Ledger(state), audit=audit, reports=DailyReports(state),
-        dead_letters=DeadLetters(state), bpjs=bpjs,
+        stores=Stores.over(state), audit=audit, bpjs=bpjs,
         sirs=RsOnline.from_settings(settings, observer=audit.record),
         limiters={name: UpstreamLimiter(client, name, limit) for name, limit in limits.items()},
         breakers={name: CircuitBreaker(client, name, BreakerConfig.from_settings(settings),

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from .events import KINDS, Event, Rejected, parse
-from .reader import GROUP, REJECTED_STREAM, STREAM, Inbox, InboxStats, consumer_name
-from .store import InboxStores, NewestApplied
+from producers.inbox.events import KINDS, Event, Rejected, parse
+from producers.inbox.reader import GROUP, Inbox, InboxStats, consumer_name
+from producers.inbox.store import InboxStores, NewestApplied
 
 __all__ = [
     "GROUP",
     "KINDS",
-    "REJECTED_STREAM",
-    "STREAM",
     "Event",
     "Inbox",
     "InboxStats",

@@ -20,10 +20,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from worker.jobs.kebutuhan import KEBUTUHAN_KINDS
-from worker.logging import mask
-from worker.sirs.endpoints import REPORTS
-from worker.sirs.models import HasilShk, Kebutuhan, ShkPasien, explain
+from core.keys import KEBUTUHAN_KINDS
+from core.logging import mask
+from core.sirs.models import REPORTS, HasilShk, Kebutuhan, ShkPasien, explain
 
 __all__ = [
     "KINDS",

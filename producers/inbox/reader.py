@@ -31,15 +31,14 @@ from arq.connections import ArqRedis
 from pymysql.err import DataError
 from redis.exceptions import RedisError, ResponseError
 
-from .events import BookingChanged, Rejected, loggable, parse
-from .store import InboxStores
+from core.keys import INBOX_REJECTED_STREAM, INBOX_STREAM
+from producers.inbox.events import BookingChanged, Rejected, loggable, parse
+from producers.inbox.store import InboxStores
 
-__all__ = ["GROUP", "REJECTED_STREAM", "STREAM", "Inbox", "InboxStats", "consumer_name"]
+__all__ = ["GROUP", "Inbox", "InboxStats", "consumer_name"]
 
 logger = logging.getLogger(__name__)
 
-STREAM = "simrs-bridge:inbox"
-REJECTED_STREAM = "simrs-bridge:inbox:rejected"
 GROUP = "simrs-bridge"
 # Errors that mean "the state database is unavailable now", not "this event is bad".
 STORE_ERRORS = (aiomysql.Error, OSError, asyncio.TimeoutError)
@@ -88,9 +87,9 @@ class Inbox:
         nudge: asyncio.Event,
         *,
         consumer: str | None = None,
-        stream: str = STREAM,
+        stream: str = INBOX_STREAM,
         group: str = GROUP,
-        rejected_stream: str = REJECTED_STREAM,
+        rejected_stream: str = INBOX_REJECTED_STREAM,
         batch: int = 100,
         claim_idle_ms: int = 60_000,
         history: int = 10_000,

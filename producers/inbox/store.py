@@ -16,15 +16,13 @@ from dataclasses import dataclass
 import aiomysql
 from arq.connections import ArqRedis
 
-from worker.jobs.kebutuhan import enqueue_kebutuhan
-from worker.jobs.shk import enqueue_shk
-from worker.logging import mask
-from worker.queue import SIRS_REPORT, enqueue, report_job_id
-from worker.state.kebutuhan import KebutuhanStore
-from worker.state.reports import DailyReports
-from worker.state.shk import ShkStore
-
-from .events import HasilShkEvent, KebutuhanEvent, ReportEvent, ShkEvent
+from core.keys import SIRS_REPORT, report_job_id
+from core.logging import mask
+from core.queue import enqueue, enqueue_kebutuhan, enqueue_shk
+from core.state.kebutuhan import KebutuhanStore
+from core.state.reports import DailyReports
+from core.state.shk import ShkStore
+from producers.inbox.events import HasilShkEvent, KebutuhanEvent, ReportEvent, ShkEvent
 
 __all__ = ["InboxStores", "Job", "NewestApplied", "Stored", "sortable_id"]
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 
-from .app import CONFIG_KEY, STATE_KEY, RunningFake, create_app, running
-from .cli import main
-from .config import FakeBpjsConfig
-from .state import Booking, FakeBpjsState, Task
+from sandbox.fake_bpjs.app import CONFIG_KEY, STATE_KEY, RunningFake, create_app, running
+from sandbox.fake_bpjs.cli import main
+from sandbox.fake_bpjs.config import FakeBpjsConfig
+from sandbox.fake_bpjs.state import Booking, FakeBpjsState, Task
 
 __all__ = ["CONFIG_KEY", "STATE_KEY", "Booking", "FakeBpjsConfig", "FakeBpjsState", "RunningFake",
            "Task", "create_app", "main", "running"]

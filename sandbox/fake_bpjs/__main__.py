@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .cli import main
+from sandbox.fake_bpjs.cli import main
 
 __all__: list[str] = []
 

@@ -17,10 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import faults
+from sandbox.fake_bpjs.config import BAD_DATE, NO_CONTENT, UNREGISTERED, Answer, FakeBpjsConfig
+from sandbox.fake_bpjs.state import Booking, FakeBpjsState, _date
 from worker.bpjs import crypto
-
-from .config import BAD_DATE, NO_CONTENT, UNREGISTERED, Answer, FakeBpjsConfig
-from .state import Booking, FakeBpjsState, _date
 
 __all__ = ["CONFIG_KEY", "STATE_KEY", "RunningFake", "create_app", "running"]
 

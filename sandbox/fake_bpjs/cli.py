@@ -7,10 +7,9 @@ import logging
 
 from aiohttp import web
 
-from worker.settings import Settings
-
-from .app import create_app
-from .config import FakeBpjsConfig
+from core.settings import Settings
+from sandbox.fake_bpjs.app import create_app
+from sandbox.fake_bpjs.config import FakeBpjsConfig
 
 __all__ = ["main"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .config import (
+from sandbox.fake_bpjs.config import (
     ADD_FIELDS,
     BAD_DATE,
     HARI,

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import logging
 
-from .app import RunningFakeSirs, create_app, start
-from .cli import main
-from .config import FakeSirsConfig
-from .state import FAKE_SIRS_KEY, FakeSirs
-from .store import Seen
+from sandbox.fake_sirs.app import RunningFakeSirs, create_app, start
+from sandbox.fake_sirs.cli import main
+from sandbox.fake_sirs.config import FakeSirsConfig
+from sandbox.fake_sirs.state import FAKE_SIRS_KEY, FakeSirs
+from sandbox.fake_sirs.store import Seen
 
 __all__ = [
     "FAKE_SIRS_KEY",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from .cli import main
+from sandbox.fake_sirs.cli import main
 
 __all__: list[str] = []
 

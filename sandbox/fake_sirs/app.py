@@ -14,10 +14,9 @@ import aiohttp
 from aiohttp import web
 
 from sandbox import faults
-
-from . import inspection
-from .config import FakeSirsConfig
-from .state import FAKE_SIRS_KEY, FakeSirs
+from sandbox.fake_sirs import inspection
+from sandbox.fake_sirs.config import FakeSirsConfig
+from sandbox.fake_sirs.state import FAKE_SIRS_KEY, FakeSirs
 
 __all__ = ["RunningFakeSirs", "create_app", "start"]
 

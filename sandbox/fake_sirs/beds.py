@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import BED_COUNTS, KEBUTUHAN_APD, KEBUTUHAN_SDM, TEMPAT_TIDUR, Answer
-from .store import Refusal, SirsStore, _count, _now, _ok
+from sandbox.fake_sirs.config import BED_COUNTS, KEBUTUHAN_APD, KEBUTUHAN_SDM, TEMPAT_TIDUR, Answer
+from sandbox.fake_sirs.store import Refusal, SirsStore, _count, _now, _ok
 
 __all__ = ["BedResources"]
 

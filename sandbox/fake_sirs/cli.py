@@ -6,8 +6,8 @@ import argparse
 import asyncio
 import logging
 
-from .app import start
-from .config import FakeSirsConfig
+from sandbox.fake_sirs.app import start
+from sandbox.fake_sirs.config import FakeSirsConfig
 
 __all__ = ["main"]
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m sandbox.fake_sirs --port 8182``: the fake with the sandbox credentials."""
-    from worker.settings import Settings
+    from core.settings import Settings
 
     fields = Settings.model_fields
     rs_id = str(fields["sirs_rs_id"].default)

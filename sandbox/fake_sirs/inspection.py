@@ -10,9 +10,9 @@ import logging
 
 from aiohttp import web
 
-from .config import REPORT_FIELDS, REPORT_KINDS
-from .state import FAKE_SIRS_KEY, FakeSirs
-from .store import _now, _tanggal
+from sandbox.fake_sirs.config import REPORT_FIELDS, REPORT_KINDS
+from sandbox.fake_sirs.state import FAKE_SIRS_KEY, FakeSirs
+from sandbox.fake_sirs.store import _now, _tanggal
 
 __all__ = ["add_routes"]
 

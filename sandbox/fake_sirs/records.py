@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import REPORT_FIELDS, TASK_IDS, Answer
-from .store import Refusal, SirsStore, _now, _ok, _tanggal
+from sandbox.fake_sirs.config import REPORT_FIELDS, TASK_IDS, Answer
+from sandbox.fake_sirs.store import Refusal, SirsStore, _now, _ok, _tanggal
 
 __all__ = ["RecordResources"]
 

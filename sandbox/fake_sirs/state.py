@@ -12,10 +12,10 @@ import logging
 
 from aiohttp import web
 
-from .beds import BedResources
-from .config import KEYS, NOT_FOUND_PAGE, REPORT_FIELDS
-from .records import RecordResources
-from .store import Refusal, Seen
+from sandbox.fake_sirs.beds import BedResources
+from sandbox.fake_sirs.config import KEYS, NOT_FOUND_PAGE, REPORT_FIELDS
+from sandbox.fake_sirs.records import RecordResources
+from sandbox.fake_sirs.store import Refusal, Seen
 
 __all__ = ["FAKE_SIRS_KEY", "FakeSirs"]
 

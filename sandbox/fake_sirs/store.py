@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from .config import BED_COUNTS, REPORT_FIELDS, TEMPAT_TIDUR, Answer, FakeSirsConfig, Rows
+from sandbox.fake_sirs.config import (
+    BED_COUNTS,
+    REPORT_FIELDS,
+    TEMPAT_TIDUR,
+    Answer,
+    FakeSirsConfig,
+    Rows,
+)
 
 __all__ = ["Refusal", "Seen", "SirsStore"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from sandbox.demo import settings_values, write_env
-from worker.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ def env_for(tmp_path: Path, settings: Settings, **overrides: str) -> dict[str, s
 
 def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "worker.cli", *command], env=env,
+        return subprocess.Popen([sys.executable, "-m", "app.cli", *command], env=env,
                                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.settings import ENV_PREFIX, Settings, load_settings
+from core.settings import ENV_PREFIX, Settings, load_settings
 
 from .conftest import REPO
 

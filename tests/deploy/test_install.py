@@ -29,7 +29,7 @@ def test_install_twice_into_a_staging_root(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stdout + first.stderr
     prefix = root / "opt" / "simrs-bridge"
     entry = prefix / "venv" / "bin" / "simrs-bridge"
-    assert "worker.cli" in entry.read_text()
+    assert "app.cli" in entry.read_text()
     shown = subprocess.run([str(prefix / "venv" / "bin" / "python"), "-m", "pip", "show",
                             "simrs-bridge"], capture_output=True, text=True, check=False)
     assert "Location:" in shown.stdout and "editable" not in shown.stdout.lower(), shown.stdout

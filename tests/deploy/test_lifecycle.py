@@ -11,14 +11,14 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
+from core.keys import QUEUE_NAME
+from core.settings import Settings
+from core.systemd import EXIT_RELOAD
 from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
 from worker.main import build_worker
-from worker.queue import QUEUE_NAME
-from worker.settings import Settings
-from worker.systemd import EXIT_RELOAD
 
 from .conftest import NotifySocket, env_for, spawn, stop
 

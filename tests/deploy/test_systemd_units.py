@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.systemd import EXIT_RELOAD
+from core.systemd import EXIT_RELOAD
 
 from .conftest import REPO
 
@@ -48,7 +48,7 @@ def test_unit_runs_its_command_hardened_under_notify(unit: Path) -> None:
 
 
 def test_worker_stops_later_than_its_default_grace() -> None:
-    from worker.settings import Settings
+    from core.settings import Settings
 
     grace = Settings.model_fields["shutdown_grace"].default
     stop = int(parse(REPO / "deploy/systemd/simrs-bridge-worker.service")["Service"][

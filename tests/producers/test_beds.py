@@ -8,10 +8,8 @@ import aiomysql
 import pytest
 from arq.connections import ArqRedis
 
-from producers.beds import (
-    LAST_KEY,
+from core.beds import (
     RECONCILE_EVERY,
-    BedsProducer,
     DesiredBeds,
     LastReconcile,
     desired_groups,
@@ -19,12 +17,14 @@ from producers.beds import (
     read_last,
     write_last,
 )
-from producers.khanza.beds import WardCount
+from core.db import create_pool
+from core.keys import BEDS_JOB_ID, BEDS_LAST, QUEUE_NAME, dirty_key
+from core.khanza.beds import WardCount
+from core.queue import open_queue
+from core.settings import DatabaseUrl
+from core.state.beds import BedMapping, BedMappingStore
+from producers.beds import BedsProducer
 from sandbox.services import MariaDBServer
-from worker.db import create_pool
-from worker.queue import BEDS_JOB_ID, QUEUE_NAME, dirty_key, open_queue
-from worker.settings import DatabaseUrl
-from worker.state.beds import BedMapping, BedMappingStore
 
 SAMPLE = [
     BedMapping("MWR", "Kelas 1", "3", "Ruang Mawar"),
@@ -202,4 +202,4 @@ async def test_producer_stays_quiet_without_a_mapping(
     producer = BedsProducer(khanza=await khanza_pool(khanza_db),
                             mapping=BedMappingStore(state_pool), queue=queue)
     assert await producer.cycle() is None
-    assert not await queue.exists(QUEUE_NAME, LAST_KEY)
+    assert not await queue.exists(QUEUE_NAME, BEDS_LAST)

@@ -20,15 +20,16 @@ import pytest
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
 
-from producers.inbox import REJECTED_STREAM, STREAM, Inbox, InboxStats, InboxStores, parse
+from core.keys import INBOX_REJECTED_STREAM, INBOX_STREAM
+from core.queue import open_queue
+from core.settings import Settings
+from core.sirs.models import Oksigen
+from core.state.kebutuhan import KebutuhanStore
+from core.state.reports import DailyReports
+from core.state.shk import ShkStore
+from producers.inbox import Inbox, InboxStats, InboxStores, parse
 from sandbox.fake_sirs import RunningFakeSirs
 from worker.main import build_worker
-from worker.queue import open_queue
-from worker.settings import Settings
-from worker.sirs.models import Oksigen
-from worker.state.kebutuhan import KebutuhanStore
-from worker.state.reports import DailyReports
-from worker.state.shk import ShkStore
 
 DAY = date(2025, 1, 15)
 GROUP = "simrs-bridge"
@@ -60,7 +61,7 @@ HASIL: Event = {
 
 async def push(redis: aioredis.Redis, event: dict[str, Any] | str) -> str:
     text = event if isinstance(event, str) else json.dumps(event)
-    entry_id = await redis.xadd(STREAM, {"event": text})
+    entry_id = await redis.xadd(INBOX_STREAM, {"event": text})
     return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
 
@@ -75,13 +76,13 @@ async def drain(inbox: Inbox) -> InboxStats:
 
 
 async def pending_count(redis: aioredis.Redis) -> int:
-    summary = await redis.xpending(STREAM, GROUP)
+    summary = await redis.xpending(INBOX_STREAM, GROUP)
     return int(summary["pending"])
 
 
 async def rejected(redis: aioredis.Redis) -> list[dict[str, str]]:
     return [{k.decode(): v.decode() for k, v in fields.items()}
-            for _, fields in await redis.xrange(REJECTED_STREAM)]
+            for _, fields in await redis.xrange(INBOX_REJECTED_STREAM)]
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> None:
@@ -170,7 +171,7 @@ async def test_flat_stream_fields_work_like_a_json_event(
     inbox: Inbox, redis: aioredis.Redis, state_pool: aiomysql.Pool
 ) -> None:
     # What `XADD simrs-bridge:inbox * kind oksigen tanggal 2025-01-15 p_cair 10` sends.
-    await redis.xadd(STREAM, {"kind": "oksigen", "tanggal": "2025-01-15", "p_cair": "10"})
+    await redis.xadd(INBOX_STREAM, {"kind": "oksigen", "tanggal": "2025-01-15", "p_cair": "10"})
     assert (await drain(inbox)).stored == 1
     stored = await DailyReports(state_pool).get("oksigen", DAY)
     assert stored is not None and stored.payload["p_cair"] == "10"
@@ -235,7 +236,7 @@ async def test_a_bad_event_between_two_good_ones_is_rejected_alone(
 async def test_invalid_events_are_rejected_with_a_reason(
     inbox: Inbox, redis: aioredis.Redis, fields: dict[Any, Any], reason: str
 ) -> None:
-    entry_id = await redis.xadd(STREAM, fields)
+    entry_id = await redis.xadd(INBOX_STREAM, fields)
     stats = await drain(inbox)
     assert (stats.rejected, stats.stored) == (1, 0)
     assert await pending_count(redis) == 0
@@ -274,7 +275,7 @@ async def test_entries_a_dead_consumer_left_pending_are_reclaimed(
     await inbox.ensure_group()
     await push(redis, OKSIGEN)
     # A process read it and died before storing it.
-    await redis.xreadgroup(GROUP, "dead-host-1", {STREAM: ">"}, count=10)
+    await redis.xreadgroup(GROUP, "dead-host-1", {INBOX_STREAM: ">"}, count=10)
     assert (await inbox.process_once(block_ms=0)).stored == 0
     assert await pending_count(redis) == 1
 
@@ -297,7 +298,7 @@ async def test_a_late_reclaimed_event_does_not_overwrite_a_newer_one(
     inbox = make_inbox(claim_idle_ms=200)
     await inbox.ensure_group()
     await push(redis, {**OKSIGEN, "p_cair": 1})
-    await redis.xreadgroup(GROUP, "dead-host-1", {STREAM: ">"}, count=10)
+    await redis.xreadgroup(GROUP, "dead-host-1", {INBOX_STREAM: ">"}, count=10)
     await push(redis, {**OKSIGEN, "p_cair": 2})
     assert (await inbox.process_once(block_ms=0)).stored == 1
     total = InboxStats()
@@ -355,10 +356,10 @@ async def test_trimming_keeps_history_bounded_and_never_drops_unprocessed_entrie
             await push(redis, {**OKSIGEN, "p_cair": n})
         await drain(inbox)
         left_pending = await push(redis, {**OKSIGEN, "p_cair": 6})
-        await redis.xreadgroup(GROUP, "dead-host-1", {STREAM: ">"}, count=10)
+        await redis.xreadgroup(GROUP, "dead-host-1", {INBOX_STREAM: ">"}, count=10)
         undelivered = await push(redis, {**OKSIGEN, "p_cair": 7})
         assert await inbox.trim() == 3
-        ids = [i.decode() for i, _ in await redis.xrange(STREAM)]
+        ids = [i.decode() for i, _ in await redis.xrange(INBOX_STREAM)]
         assert len(ids) == 5 and ids[-2:] == [left_pending, undelivered]
         assert await inbox.trim() == 0
     finally:
@@ -383,8 +384,8 @@ async def test_an_oksigen_event_reaches_rs_online(
     bridge_settings: Settings, fake_sirs: RunningFakeSirs, redis: aioredis.Redis,
     state_db_url: str,
 ) -> None:
-    from worker import db
-    from worker.state.migrate import migrate
+    from core import db
+    from core.state.migrate import migrate
 
     pool = await db.create_pool(bridge_settings.state_db_url, setting="test")
     queue = await open_queue(bridge_settings.redis_url)

@@ -16,18 +16,18 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from sandbox.fake_bpjs import FakeBpjsConfig, RunningFake, running
-from worker.bpjs import crypto
-from worker.bpjs.client import BpjsClient
-from worker.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateJadwalDokter, UpdateWaktu
-from worker.errors import (
+from core.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateJadwalDokter, UpdateWaktu
+from core.errors import (
     BlockedError,
     FixThenRetryError,
     Outcome,
     PermanentError,
     RetryableError,
 )
-from worker.settings import Settings
+from core.settings import Settings
+from sandbox.fake_bpjs import FakeBpjsConfig, RunningFake, running
+from worker.bpjs import crypto
+from worker.bpjs.client import BpjsClient
 
 CONSID, SECRET, USER_KEY = "1234", "fake-test-secret", "fake-test-user-key"
 TANGGAL = "2026-03-13"

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 import redis.asyncio as aioredis
 
+from core.errors import ConfigError, FixThenRetryError, PermanentError, RetryableError
+from core.settings import load_settings
 from worker.breaker import BreakerConfig, CircuitBreaker, CircuitOpenError
-from worker.errors import ConfigError, FixThenRetryError, PermanentError, RetryableError
-from worker.settings import load_settings
 
 
 class FakeUpstream:

@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from core.errors import Outcome, RetryableError
 from sandbox.faults import FAULTS_KEY, install, serve
 from sandbox.services import free_port
-from worker.errors import Outcome, RetryableError
 from worker.http import decode_json, exchange, new_session
 
 

@@ -2,7 +2,7 @@
 
 Real Redis, real MariaDB (a Khanza copy filled by ``sandbox.generate``), the
 two fake upstreams on loopback, and real worker processes started the way
-systemd starts them (``python -m worker.cli worker`` with ``SIMRS_BRIDGE_*``
+systemd starts them (``python -m app.cli worker`` with ``SIMRS_BRIDGE_*``
 variables). What is proved:
 
 * jobs are JSON only: a pickle planted in the queue never runs code;
@@ -38,15 +38,16 @@ from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 from pydantic import SecretStr
 
+from core import db
+from core.keys import BPJS_BOOKING, QUEUE_NAME, booking_job_id
+from core.queue import enqueue, open_queue
+from core.settings import ENV_PREFIX, DatabaseUrl, Settings
 from producers.loop import CycleReport, open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.faults import FAULTS_KEY, RECORDER_KEY, ReceivedRequest
 from sandbox.generate import Kind, PlannedVisit, add_visits, epoch_ms, plan_visits
-from worker import db
 from worker.main import build_worker
-from worker.queue import BPJS_BOOKING, QUEUE_NAME, booking_job_id, enqueue, open_queue
-from worker.settings import ENV_PREFIX, DatabaseUrl, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2025, 2, 5)  # no sample-data visits in its producer window (2025-02-04..12)
@@ -85,14 +86,14 @@ def bridge_env(settings: Settings, env_file: Path, **overrides: object) -> dict[
 
 
 class WorkerProcess:
-    """``python -m worker.cli worker`` as a child process, its output in a log file."""
+    """``python -m app.cli worker`` as a child process, its output in a log file."""
 
     def __init__(self, env: dict[str, str], log: Path, *, burst: bool) -> None:
         self.env, self.log, self.burst = env, log, burst
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> WorkerProcess:
-        args = [sys.executable, "-m", "worker.cli", "worker"] + (["--burst"] if self.burst else [])
+        args = [sys.executable, "-m", "app.cli", "worker"] + (["--burst"] if self.burst else [])
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
                 *args, cwd=REPO, env=self.env, stdout=out, stderr=asyncio.subprocess.STDOUT,

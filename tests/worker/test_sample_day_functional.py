@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import aiomysql
 
+from core.settings import Settings
 from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.sample_day import preload_what_bpjs_already_has
 from worker.main import build_worker
-from worker.settings import Settings
 
 DAY = date(2025, 1, 15)
 WIB = ZoneInfo("Asia/Jakarta")

@@ -26,13 +26,7 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..errors import Outcome, PermanentError, RetryableError, UpstreamError
-from ..http import decode_json, exchange, new_session
-from ..logging import mask
-from ..observe import CallObserver, CallRecord, notify
-from ..settings import Settings
-from . import crypto
-from .models import (
+from core.bpjs.models import (
     AntreanAdd,
     Batal,
     Dashboard,
@@ -49,7 +43,13 @@ from .models import (
     UpdateJadwalDokter,
     UpdateWaktu,
 )
-from .outcomes import SERVICE, classify, error_for, normalize_code
+from core.errors import Outcome, PermanentError, RetryableError, UpstreamError
+from core.logging import mask
+from core.observe import CallObserver, CallRecord, notify
+from core.settings import Settings
+from worker.bpjs import crypto
+from worker.bpjs.outcomes import SERVICE, classify, error_for, normalize_code
+from worker.http import decode_json, exchange, new_session
 
 __all__ = ["BpjsClient", "BpjsResult"]
 

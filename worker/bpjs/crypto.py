@@ -50,7 +50,7 @@ from typing import Any, Final
 
 from Crypto.Cipher import AES
 
-from . import lzstring
+from worker.bpjs import lzstring
 
 __all__ = [
     "ASYNC_INLINE_MAX_CHARS",

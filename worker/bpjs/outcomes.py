@@ -20,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from ..errors import (
+from core.errors import (
     BlockedError,
     FixThenRetryError,
     Outcome,

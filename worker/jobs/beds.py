@@ -18,24 +18,21 @@ import logging
 import time
 from typing import Any
 
-from producers.beds import DesiredBeds, LastReconcile, load_desired, read_last, write_last
+from core.beds import DesiredBeds, LastReconcile, load_desired, read_last, write_last
+from core.errors import Outcome, RetryableError, UpstreamError
+from core.keys import BEDS_JOB_ID, BEDS_STATUS, SIRS_BEDS, dirty_key
+from core.observe import current_job_id
+from worker.jobs.policy import retry_or_bury
+from worker.jobs.send import Sent, guarded
+from worker.services import Services
+from worker.sirs.beds import ReconcileSummary, reconcile_beds
+from worker.sirs.client import SERVICE, SirsAnswer
+from worker.sirs.endpoints import RsOnline
 
-from ..errors import Outcome, RetryableError, UpstreamError
-from ..observe import current_job_id
-from ..queue import BEDS_JOB_ID, SIRS_BEDS, dirty_key
-from ..services import Services
-from ..sirs.beds import ReconcileSummary, reconcile_beds
-from ..sirs.client import SERVICE, SirsAnswer
-from ..sirs.endpoints import RsOnline
-from ..state.beds import BedMappingStore, MariaDbIdTtStore
-from .policy import retry_or_bury
-from .send import Sent, guarded
-
-__all__ = ["REFRESH_EVERY", "STATUS_KEY", "sirs_beds"]
+__all__ = ["REFRESH_EVERY", "sirs_beds"]
 
 logger = logging.getLogger(__name__)
 
-STATUS_KEY = "simrs-bridge:beds:status"
 
 # PUT even unchanged groups once an hour: the public SIRANAP view shows each record's
 # tglupdate, and a ward whose counts did not move must not look abandoned. Hourly is
@@ -82,7 +79,7 @@ async def _publish(
     *, started: float, message: str,
 ) -> None:
     """The dashboard's view of the last run; a failed run keeps the last success time."""
-    previous = await services.redis.get(STATUS_KEY)
+    previous = await services.redis.get(BEDS_STATUS)
     last_success = json.loads(previous).get("last_success") if previous else None
     if summary is not None:
         last_success = time.time()
@@ -96,7 +93,7 @@ async def _publish(
         status.update(posted=_names(summary.posted), updated=_names(summary.updated),
                       unchanged=_names(summary.unchanged), deleted=summary.deleted,
                       kept=summary.kept, errors=summary.errors)
-    await services.redis.set(STATUS_KEY, json.dumps(status, ensure_ascii=False))
+    await services.redis.set(BEDS_STATUS, json.dumps(status, ensure_ascii=False))
 
 
 async def _bury(ctx: dict[str, Any], message: str, outcome: Outcome, code: str | None) -> bool:
@@ -117,8 +114,8 @@ async def sirs_beds(ctx: dict[str, Any], force: bool = False) -> str:
     services: Services = ctx["services"]
     token = current_job_id.set(BEDS_JOB_ID)
     api = _GuardedRsOnline(services)
-    store = MariaDbIdTtStore(services.state)
-    mapping = BedMappingStore(services.state)
+    store = services.stores.id_tt
+    mapping = services.stores.bed_mapping
     sent: str | None = None
     result = "nothing to do"
     try:

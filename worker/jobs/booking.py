@@ -24,18 +24,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from producers.khanza.bookings import load_booking
-from producers.khanza.snapshot import BookingSnapshot
-
-from ..errors import BlockedError, FixThenRetryError, Outcome, UpstreamError
-from ..logging import mask
-from ..observe import current_job_id
-from ..queue import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id, dirty_key
-from ..services import Services
-from .plan import Plan, Step, pending, plan_bpjs, plan_sirs
-from .policy import retry_or_bury
-from .send import Sent, send_bpjs, send_sirs
-from .writeback import write_back
+from core.errors import BlockedError, FixThenRetryError, Outcome, UpstreamError
+from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id, dirty_key
+from core.khanza.bookings import load_booking
+from core.khanza.snapshot import BookingSnapshot
+from core.khanza.writes.writeback import write_back
+from core.logging import mask
+from core.observe import current_job_id
+from core.plan import Plan, Step, pending, plan_bpjs, plan_sirs
+from worker.jobs.policy import retry_or_bury
+from worker.jobs.send import Sent, send_bpjs, send_sirs
+from worker.services import Services
 
 __all__ = ["bpjs_booking", "sirs_antrian"]
 

@@ -13,37 +13,19 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from arq.connections import ArqRedis
 from pydantic import ValidationError
 
-from ..errors import FixThenRetryError, Outcome, PermanentError, UpstreamError
-from ..observe import current_job_id
-from ..queue import dirty_key, enqueue
-from ..services import Services
-from ..sirs.endpoints import KebutuhanKind
-from ..sirs.models import Kebutuhan, explain
-from ..state.kebutuhan import KebutuhanStore
-from .policy import retry_or_bury
-from .send import Sent, guarded
+from core.errors import FixThenRetryError, Outcome, PermanentError, UpstreamError
+from core.keys import SIRS_KEBUTUHAN, dirty_key, kebutuhan_job_id
+from core.observe import current_job_id
+from core.sirs.models import Kebutuhan, KebutuhanKind, explain
+from worker.jobs.policy import retry_or_bury
+from worker.jobs.send import Sent, guarded
+from worker.services import Services
 
-__all__ = ["KEBUTUHAN_KINDS", "SIRS_KEBUTUHAN", "enqueue_kebutuhan", "kebutuhan_job_id",
-           "sirs_kebutuhan"]
+__all__ = ["sirs_kebutuhan"]
 
 logger = logging.getLogger(__name__)
-
-SIRS_KEBUTUHAN = "sirs_kebutuhan"
-KEBUTUHAN_KINDS = ("sdm", "apd")
-
-
-def kebutuhan_job_id(kind: str, id_kebutuhan: str) -> str:
-    return f"sirs:{kind}:{id_kebutuhan}"
-
-
-async def enqueue_kebutuhan(queue: ArqRedis, kind: str, id_kebutuhan: str) -> bool:
-    """Queue the job for one need (coalesced with a queued one); True if queued now."""
-    return await enqueue(queue, SIRS_KEBUTUHAN, kind, id_kebutuhan,
-                         job_id=kebutuhan_job_id(kind, id_kebutuhan))
-
 
 def _item(payload: dict[str, Any]) -> Kebutuhan:
     try:
@@ -74,7 +56,7 @@ async def sirs_kebutuhan(
 ) -> str:
     """``force`` (a dead-letter replay) sends even a payload already sent or refused."""
     services: Services = ctx["services"]
-    store = KebutuhanStore(services.state)
+    store = services.stores.kebutuhan
     job_id = kebutuhan_job_id(kind, id_kebutuhan)
     args = [kind, id_kebutuhan]
     token = current_job_id.set(job_id)

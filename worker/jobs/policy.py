@@ -16,8 +16,8 @@ from typing import Any
 
 from arq.worker import Retry
 
-from ..errors import UpstreamError
-from ..services import Services
+from core.errors import UpstreamError
+from worker.services import Services
 
 __all__ = ["backoff", "retry_or_bury"]
 

@@ -12,13 +12,13 @@ import logging
 from datetime import date
 from typing import Any, cast
 
-from ..errors import Outcome, UpstreamError
-from ..observe import current_job_id
-from ..queue import SIRS_REPORT, dirty_key, report_job_id
-from ..services import Services
-from ..sirs.endpoints import ReportKind
-from .policy import retry_or_bury
-from .send import Sent, guarded
+from core.errors import Outcome, UpstreamError
+from core.keys import SIRS_REPORT, dirty_key, report_job_id
+from core.observe import current_job_id
+from core.sirs.models import ReportKind
+from worker.jobs.policy import retry_or_bury
+from worker.jobs.send import Sent, guarded
+from worker.services import Services
 
 __all__ = ["sirs_report"]
 

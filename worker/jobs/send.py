@@ -17,12 +17,12 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from ..bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateWaktu
-from ..breaker import CircuitOpenError
-from ..errors import Outcome, PermanentError, RetryableError
-from ..services import Services
-from ..sirs.models import Antrian, AntrianTask
-from .plan import Step
+from core.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateWaktu
+from core.errors import Outcome, PermanentError, RetryableError
+from core.plan import Step
+from core.sirs.models import Antrian, AntrianTask
+from worker.breaker import CircuitOpenError
+from worker.services import Services
 
 __all__ = ["Sent", "guarded", "send_bpjs", "send_sirs"]
 

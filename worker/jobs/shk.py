@@ -18,34 +18,21 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from arq.connections import ArqRedis
 from pydantic import BaseModel, ValidationError
 
-from ..errors import FixThenRetryError, Outcome, PermanentError, RetryableError, UpstreamError
-from ..logging import mask
-from ..observe import current_job_id
-from ..queue import dirty_key, enqueue
-from ..services import Services
-from ..sirs.models import HasilShk, ShkPasien, ShkQuery, WriteResult, explain
-from ..state.shk import ShkHasilRow, ShkPasienRow, ShkStore
-from .policy import retry_or_bury
-from .send import Sent, guarded
+from core.errors import FixThenRetryError, Outcome, PermanentError, RetryableError, UpstreamError
+from core.keys import SIRS_SHK, dirty_key, shk_job_id
+from core.logging import mask
+from core.observe import current_job_id
+from core.sirs.models import HasilShk, ShkPasien, ShkQuery, WriteResult, explain
+from core.state.shk import ShkHasilRow, ShkPasienRow, ShkStore
+from worker.jobs.policy import retry_or_bury
+from worker.jobs.send import Sent, guarded
+from worker.services import Services
 
-__all__ = ["SIRS_SHK", "enqueue_shk", "shk_job_id", "sirs_shk"]
+__all__ = ["sirs_shk"]
 
 logger = logging.getLogger(__name__)
-
-SIRS_SHK = "sirs_shk"
-
-
-def shk_job_id(pasien_id: int) -> str:
-    return f"sirs:shk:{pasien_id}"
-
-
-async def enqueue_shk(queue: ArqRedis, pasien_id: int) -> bool:
-    """Queue the job for one baby (coalesced with a queued one); True if queued now."""
-    return await enqueue(queue, SIRS_SHK, pasien_id, job_id=shk_job_id(pasien_id))
-
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -195,7 +182,7 @@ async def _send_case(
 async def sirs_shk(ctx: dict[str, Any], pasien_id: int, force: bool = False) -> str:
     """``force`` (a dead-letter replay) sends even what was sent or refused before."""
     services: Services = ctx["services"]
-    store = ShkStore(services.state)
+    store = services.stores.shk
     job_id = shk_job_id(pasien_id)
     token = current_job_id.set(job_id)
     try:

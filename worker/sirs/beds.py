@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from ..errors import FixThenRetryError, PermanentError, RetryableError, UpstreamError
-from .client import SERVICE
-from .endpoints import RsOnline
-from .models import BedGroup, BedRow
+from core.errors import FixThenRetryError, PermanentError, RetryableError, UpstreamError
+from core.sirs.models import BedGroup, BedKey, BedRow
+from worker.sirs.client import SERVICE
+from worker.sirs.endpoints import RsOnline
 
 __all__ = [
-    "BedKey",
     "IdTtStore",
     "MemoryIdTtStore",
     "ReconcileSummary",
@@ -31,10 +30,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-BedKey = tuple[str, str]
-"""(id_tt, ruang): how a bed group is recognised in the server's listing (reference §4.2)."""
-
 
 class IdTtStore(Protocol):
     """Where the ``id_t_tt`` the server assigned to each bed group is remembered."""

@@ -22,7 +22,7 @@ from typing import Any, Self
 import aiohttp
 from pydantic import SecretStr
 
-from ..errors import (
+from core.errors import (
     BlockedError,
     FixThenRetryError,
     Outcome,
@@ -30,10 +30,10 @@ from ..errors import (
     RetryableError,
     UpstreamError,
 )
-from ..http import HttpAnswer, decode_json, exchange, new_session
-from ..observe import CallObserver, CallRecord, notify
-from ..settings import Settings
-from .outcomes import CREDENTIALS_HINT, classify
+from core.observe import CallObserver, CallRecord, notify
+from core.settings import Settings
+from worker.http import HttpAnswer, decode_json, exchange, new_session
+from worker.sirs.outcomes import CREDENTIALS_HINT, classify
 
 __all__ = ["ENVELOPE_KEYS", "SERVICE", "SirsAnswer", "SirsClient"]
 

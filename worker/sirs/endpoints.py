@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..errors import FixThenRetryError
-from .client import SirsAnswer, SirsClient
-from .models import (
+from core.errors import FixThenRetryError
+from core.sirs.models import (
+    REPORTS,
     Antrian,
     AntrianTask,
     BedGroup,
@@ -26,31 +26,21 @@ from .models import (
     DailyReport,
     HasilShk,
     Kebutuhan,
+    KebutuhanKind,
     KebutuhanRef,
     KebutuhanRow,
-    NakesTerinfeksi,
-    Oksigen,
-    PcrNakes,
+    ReportKind,
     ReportRow,
     ShkPasien,
     ShkQuery,
     TempatTidurRef,
     WriteResult,
 )
+from worker.sirs.client import SirsAnswer, SirsClient
 
-__all__ = ["REPORTS", "KebutuhanKind", "ReportKind", "RsOnline"]
+__all__ = ["RsOnline"]
 
 logger = logging.getLogger(__name__)
-
-ReportKind = Literal["pcr_nakes", "nakes_terinfeksi", "oksigen"]
-KebutuhanKind = Literal["sdm", "apd"]
-
-# Report kind (the inbox/CLI name) -> resource and payload model.
-REPORTS: dict[str, tuple[str, type[DailyReport]]] = {
-    "pcr_nakes": ("Pasien/pcr_nakes", PcrNakes),
-    "nakes_terinfeksi": ("Pasien/harian_nakes_terinfeksi", NakesTerinfeksi),
-    "oksigen": ("Logistik/oksigen", Oksigen),
-}
 
 RowT = TypeVar("RowT", bound=BaseModel)
 

@@ -15,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from ..errors import Outcome
+from core.errors import Outcome
 
 __all__ = [
     "CREDENTIALS_HINT",

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
+from core.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateJadwalDokter, UpdateWaktu
+from core.errors import FixThenRetryError, Outcome, PermanentError, RetryableError
+from core.settings import Settings
 from sandbox import faults
 from sandbox.fake_bpjs import FakeBpjsConfig, RunningFake, running
 from worker.bpjs import crypto
 from worker.bpjs.client import BpjsClient
-from worker.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateJadwalDokter, UpdateWaktu
-from worker.errors import FixThenRetryError, Outcome, PermanentError, RetryableError
-from worker.settings import Settings
 
 CONSID, SECRET, USER_KEY = "1234", "client-test-secret", "client-test-user-key"
 

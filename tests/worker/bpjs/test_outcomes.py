@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.bpjs import outcomes
-from worker.bpjs.outcomes import RULES, classify, error_for
-from worker.errors import (
+from core.errors import (
     BlockedError,
     FixThenRetryError,
     Outcome,
@@ -19,6 +17,8 @@ from worker.errors import (
     RetryableError,
     UpstreamError,
 )
+from worker.bpjs import outcomes
+from worker.bpjs.outcomes import RULES, classify, error_for
 
 # situation -> (code, message sample, expected outcome)
 EXPECTED: dict[str, tuple[object, str, Outcome]] = {

@@ -10,11 +10,12 @@ import redis.asyncio as aioredis
 from arq import func
 from arq.worker import Worker
 
-from worker.jobs.kebutuhan import SIRS_KEBUTUHAN, sirs_kebutuhan
-from worker.jobs.shk import SIRS_SHK, sirs_shk
+from core.keys import SIRS_KEBUTUHAN, SIRS_SHK
+from core.settings import Settings
+from worker.jobs.kebutuhan import sirs_kebutuhan
+from worker.jobs.shk import sirs_shk
 from worker.main import build_worker
 from worker.services import Services, open_services
-from worker.settings import Settings
 
 
 @pytest.fixture

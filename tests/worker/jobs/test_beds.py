@@ -12,16 +12,17 @@ import pytest
 from arq import func
 from arq.worker import Retry
 
-from producers.beds import LAST_KEY, BedsProducer
+from core.keys import BEDS_JOB_ID, BEDS_LAST, BEDS_STATUS, SIRS_BEDS, dirty_key
+from core.queue import open_queue
+from core.settings import Settings
+from core.state.beds import BedMapping, BedMappingStore, MariaDbIdTtStore
+from producers.beds import BedsProducer
 from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.services import MariaDBServer
 from worker import main
-from worker.jobs.beds import REFRESH_EVERY, STATUS_KEY, sirs_beds
+from worker.jobs.beds import REFRESH_EVERY, sirs_beds
 from worker.jobs.send import IN_JOB_ATTEMPTS
-from worker.queue import BEDS_JOB_ID, SIRS_BEDS, dirty_key, open_queue
 from worker.services import Services, open_services
-from worker.settings import Settings
-from worker.state.beds import BedMapping, BedMappingStore, MariaDbIdTtStore
 
 SAMPLE = [
     BedMapping("MWR", "Kelas 1", "3", "Ruang Mawar"),
@@ -77,10 +78,10 @@ async def test_first_run_posts_every_group_and_keeps_the_ids(
     assert await stored_ids(ctx) == server_ids(fake_sirs)
     melati = server_row(fake_sirs, MELATI)
     assert (melati["jumlah"], melati["terpakai"], melati["prepare"]) == ("3", "1", "1")
-    status = json.loads(await ctx["services"].redis.get(STATUS_KEY))
+    status = json.loads(await ctx["services"].redis.get(BEDS_STATUS))
     assert sorted(status["posted"]) == ["3/Ruang Mawar", "5/Ruang Melati", "6/Ruang ICU"]
     assert status["errors"] == [] and status["unmapped"] == []
-    assert await ctx["services"].redis.exists(LAST_KEY)
+    assert await ctx["services"].redis.exists(BEDS_LAST)
 
 
 async def test_a_bed_change_puts_exactly_that_group_by_id(
@@ -99,7 +100,7 @@ async def test_a_bed_change_puts_exactly_that_group_by_id(
     assert server_ids(fake_sirs) == ids  # updated in place, nothing new
 
     assert await run(ctx, fake_sirs) == [GET]  # unchanged groups: no PUT at all
-    status = json.loads(await ctx["services"].redis.get(STATUS_KEY))
+    status = json.loads(await ctx["services"].redis.get(BEDS_STATUS))
     assert len(status["unchanged"]) == 3 and status["updated"] == []
 
 
@@ -109,9 +110,9 @@ async def test_every_group_is_put_hourly_and_on_replay(
     """Unchanged counts still refresh the public tglupdate once an hour, and on a replay."""
     redis = ctx["services"].redis
     await run(ctx, fake_sirs)
-    last = json.loads(await redis.get(LAST_KEY))
+    last = json.loads(await redis.get(BEDS_LAST))
     last["refreshed_at"] -= REFRESH_EVERY
-    await redis.set(LAST_KEY, json.dumps(last))
+    await redis.set(BEDS_LAST, json.dumps(last))
     assert await run(ctx, fake_sirs) == [GET, PUT, PUT, PUT]
     assert await run(ctx, fake_sirs) == [GET]
     await fake_sirs.clear_requests()
@@ -173,7 +174,7 @@ async def test_a_refused_group_is_a_dead_letter_once_and_the_rest_go_out(
     assert len(letters) == 1
     assert letters[0].job_id == BEDS_JOB_ID and letters[0].function == "sirs_beds"
     assert "13/Ruang ICU" in letters[0].message and "tidak terdaftar" in letters[0].message
-    status = json.loads(await services.redis.get(STATUS_KEY))
+    status = json.loads(await services.redis.get(BEDS_STATUS))
     assert len(status["errors"]) == 1 and len(status["posted"]) == 2
 
     await run(ctx, fake_sirs)  # refused again: still one open letter
@@ -192,8 +193,8 @@ async def test_an_unreachable_server_retries_through_the_guard(
     services: Services = ctx["services"]
     breaker = await services.breakers["sirs"].state()
     assert breaker["failures"] == IN_JOB_ATTEMPTS
-    assert not await services.redis.exists(LAST_KEY)
-    status = json.loads(await services.redis.get(STATUS_KEY))
+    assert not await services.redis.exists(BEDS_LAST)
+    status = json.loads(await services.redis.get(BEDS_STATUS))
     assert "503" in status["message"] and status["last_success"] is None
 
 

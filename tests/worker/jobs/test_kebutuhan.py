@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from arq.worker import Retry, Worker
 
-from producers.inbox import STREAM, Inbox, InboxStores
+from core.errors import Outcome
+from core.keys import INBOX_STREAM
+from core.queue import open_queue
+from core.settings import Settings
+from core.state.kebutuhan import KebutuhanStore
+from producers.inbox import Inbox, InboxStores
 from sandbox.fake_sirs import RunningFakeSirs
-from worker.errors import Outcome
 from worker.jobs.kebutuhan import sirs_kebutuhan
-from worker.queue import open_queue
 from worker.services import Services
-from worker.settings import Settings
-from worker.state.kebutuhan import KebutuhanStore
 
 NEED = {"id_kebutuhan": "26", "jumlah_eksisting": "10", "jumlah": "12", "jumlah_diterima": "0"}
 Ctx = Callable[..., dict[str, Any]]
@@ -96,7 +97,7 @@ async def test_an_sdm_event_reaches_rs_online_through_the_inbox(
     try:
         inbox = Inbox(services.redis, InboxStores.on(services.state), queue, asyncio.Event(),
                       consumer="e2e")
-        await services.redis.xadd(STREAM, {"event": json.dumps({"kind": "sdm", **NEED})})
+        await services.redis.xadd(INBOX_STREAM, {"event": json.dumps({"kind": "sdm", **NEED})})
         assert (await inbox.process_once(block_ms=0)).enqueued == 1
         worker = await run_burst()
         assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)

@@ -9,14 +9,15 @@ from typing import Any
 
 from arq.worker import Worker
 
-from producers.inbox import STREAM, Inbox, InboxStores
+from core.keys import INBOX_STREAM
+from core.queue import open_queue
+from core.settings import Settings
+from core.sirs.models import HasilShk, ShkPasien
+from core.state.shk import ShkStore
+from producers.inbox import Inbox, InboxStores
 from sandbox.fake_sirs import RunningFakeSirs
 from worker.jobs.shk import sirs_shk
-from worker.queue import open_queue
 from worker.services import Services
-from worker.settings import Settings
-from worker.sirs.models import HasilShk, ShkPasien
-from worker.state.shk import ShkStore
 
 Ctx = Callable[..., dict[str, Any]]
 
@@ -59,7 +60,7 @@ async def test_events_through_the_inbox_then_a_correction_puts_with_the_stored_i
                       consumer="e2e")
         for event in ({"kind": "shk", "ref": "RM000123", **PASIEN},
                       {"kind": "hasil_shk", "ref": "RM000123", **HASIL}):
-            await services.redis.xadd(STREAM, {"event": json.dumps(event)})
+            await services.redis.xadd(INBOX_STREAM, {"event": json.dumps(event)})
         assert (await inbox.process_once(block_ms=0)).stored == 2
         worker = await run_burst()
         assert worker.jobs_failed == 0
@@ -76,9 +77,9 @@ async def test_events_through_the_inbox_then_a_correction_puts_with_the_stored_i
         assert await store.pending() == []
 
         # The same baby again, corrected: a PUT carrying the stored id_shk, no new record.
-        await services.redis.xadd(STREAM, {"event": json.dumps(
+        await services.redis.xadd(INBOX_STREAM, {"event": json.dumps(
             {"kind": "shk", "ref": "RM000123", **PASIEN, "alamat": "Jl. Kaliurang 7"})})
-        await services.redis.xadd(STREAM, {"event": json.dumps(
+        await services.redis.xadd(INBOX_STREAM, {"event": json.dumps(
             {"kind": "hasil_shk", "ref": "RM000123", **HASIL, "hasil_pemeriksaan": "2"})})
         assert (await inbox.process_once(block_ms=0)).stored == 2
         fake_sirs.state.seen.clear()

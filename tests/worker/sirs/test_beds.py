@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from core.errors import RetryableError
+from core.sirs.models import BedGroup
 from sandbox.fake_sirs import RunningFakeSirs as Fake
-from worker.errors import RetryableError
 from worker.sirs.beds import MemoryIdTtStore, reconcile_beds, upsert_bed
 from worker.sirs.endpoints import RsOnline
-from worker.sirs.models import BedGroup
 
 
 def group(id_tt: str, ruang: str, jumlah: int, terpakai: int, **values: Any) -> BedGroup:

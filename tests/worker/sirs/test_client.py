@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from core.errors import Outcome, PermanentError, RetryableError
+from core.settings import Settings
 from sandbox.fake_sirs import FakeSirsConfig, start
 from sandbox.fake_sirs import RunningFakeSirs as Fake
 from sandbox.faults import serve
-from worker.errors import Outcome, PermanentError, RetryableError
-from worker.settings import Settings
 from worker.sirs.client import SirsClient
 from worker.sirs.endpoints import RsOnline
 

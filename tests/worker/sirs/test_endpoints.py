@@ -8,11 +8,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from sandbox.fake_sirs import FakeSirsConfig, start
-from sandbox.fake_sirs import RunningFakeSirs as Fake
-from worker.errors import FixThenRetryError, Outcome
-from worker.sirs.endpoints import RsOnline
-from worker.sirs.models import (
+from core.errors import FixThenRetryError, Outcome
+from core.sirs.models import (
     Antrian,
     AntrianTask,
     BedGroup,
@@ -24,6 +21,9 @@ from worker.sirs.models import (
     ShkPasien,
     ShkQuery,
 )
+from sandbox.fake_sirs import FakeSirsConfig, start
+from sandbox.fake_sirs import RunningFakeSirs as Fake
+from worker.sirs.endpoints import RsOnline
 
 RS_ID = FakeSirsConfig().rs_id
 PASSWORD = FakeSirsConfig().password

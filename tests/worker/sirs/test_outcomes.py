@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from worker.errors import Outcome
+from core.errors import Outcome
 from worker.sirs.outcomes import CREDENTIALS_HINT, RULES, classify, is_login_failure
 
 GAGAL = json.dumps({"response": "Gagal Login"})

@@ -1,0 +1,95 @@
+"""``simrs-bridge worker`` and ``simrs-bridge producer``: the two long-running processes.
+
+Both log structured lines to stdout (journald under systemd), apply the state
+migrations at start, and stop cleanly on SIGTERM: the worker finishes or
+re-queues its running jobs (worker/main.py), the producer ends its cycle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from datetime import date
+
+from app.commands.base import Subparsers
+from core import db, systemd
+from core.logging import setup_logging
+from core.settings import ENV_PREFIX, load_settings
+from core.state.migrate import migrate
+from producers.inbox import Inbox, InboxStores
+from producers.loop import open_producer
+from worker.main import build_worker
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.secrets())
+    return await systemd.run_worker(build_worker(settings, burst=args.burst))
+
+
+async def _producer(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.secrets())
+    async with open_producer(settings) as producer:
+        if args.once or args.day:
+            report = await producer.cycle(today=args.day)
+            print(f"{report.visits} visits; enqueued {report.enqueued or 'nothing'}; "
+                  f"{report.coalesced} already queued; {len(report.waiting)} waiting")
+            return 0
+        nudges = asyncio.Event()
+        life = systemd.Lifecycle("producer", health=producer.queue.ping)
+        life.install_signals()
+        stop = life.stop
+        logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
+        inbox = Inbox(producer.queue, InboxStores.on(producer.stores.pool), producer.queue,
+                      nudges)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(producer.run(settings.producer_interval, nudges, stop))
+            group.create_task(inbox.run(stop))
+            life.ready()
+        await life.close()
+        logger.info("producer stopped")
+        return life.exit_code
+
+
+async def _migrate(args: argparse.Namespace) -> int:
+    del args
+    settings = load_settings()
+    connection = await db.connect(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
+    try:
+        applied = await migrate(connection)
+    finally:
+        connection.close()
+    for migration in applied:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not applied:
+        print("state database is up to date")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-15") from None
+
+
+def register(sub: Subparsers) -> None:
+    worker = sub.add_parser("worker", help="run the sending worker (arq)",
+                            description="Take jobs from Redis and send them upstream.")
+    worker.add_argument("--burst", action="store_true",
+                        help="exit once the queue is empty (for scripts and tests)")
+    worker.set_defaults(handler=_worker)
+    producer = sub.add_parser("producer", help="run the Khanza producer loop",
+                              description="Find what Khanza wants sent and enqueue it.")
+    producer.add_argument("--once", action="store_true", help="run one cycle and exit")
+    producer.add_argument("--day", type=_day, metavar="YYYY-MM-DD",
+                          help="run one cycle as if today were this day (resend a past day)")
+    producer.set_defaults(handler=_producer)
+    migrate_parser = sub.add_parser("migrate", help="create or upgrade the state database")
+    migrate_parser.set_defaults(handler=_migrate)

@@ -1,0 +1,38 @@
+"""Replaying a dead letter: one function for the CLI and the dashboard.
+
+A replay claims the letter first (an UPDATE that only one caller wins, so two
+operators pressing "replay" at once queue it once), then queues the letter's
+own job id with ``force=True``: the job re-reads the newest Khanza data and
+sends even a payload the upstream refused before (the operator fixed the data,
+or the upstream fixed its side). The id is the producer's, so a replay
+coalesces with a producer enqueue instead of doubling the work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from arq.connections import ArqRedis
+
+from core.queue import enqueue
+from core.state.deadletters import DeadLetter, DeadLetters
+
+__all__ = ["Replayed", "replay"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    letter: DeadLetter
+    claimed: bool  # False: someone replayed it already (nothing queued now)
+    queued: bool  # False: the job was queued or running already (marked dirty instead)
+
+
+async def replay(letters: DeadLetters, queue: ArqRedis, letter: DeadLetter) -> Replayed:
+    if not await letters.claim_replay(letter.id):
+        return Replayed(letter, claimed=False, queued=False)
+    queued = await enqueue(queue, letter.function, *letter.args, job_id=letter.job_id, force=True)
+    logger.info("dead letter %d: %s queued again", letter.id, letter.job_id)
+    return Replayed(letter, claimed=True, queued=queued)

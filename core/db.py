@@ -1,0 +1,71 @@
+"""Connections to MariaDB/MySQL: the hospital's Khanza database and our own state.
+
+aiomysql was chosen over asyncmy: it is pure Python on top of PyMySQL (no
+compiled extension to build on an unusual hospital server or a new Python),
+maintained under aio-libs beside aiohttp, and fast enough for our load, which
+is a few small queries per cycle (see README, design notes).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiomysql
+import pymysql
+
+from core.errors import ConfigError
+from core.settings import DatabaseUrl
+
+__all__ = ["connect", "create_pool", "describe_error"]
+
+logger = logging.getLogger(__name__)
+
+
+def _params(url: DatabaseUrl) -> dict[str, object]:
+    params: dict[str, object] = {
+        "user": url.user,
+        "password": url.password.get_secret_value(),
+        "db": url.database,
+        "charset": "utf8mb4",
+        "autocommit": True,
+    }
+    if url.unix_socket:
+        params["unix_socket"] = url.unix_socket
+    else:
+        params["host"] = url.host
+        params["port"] = url.port
+    return params
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line reason for a failed connection, without the password."""
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args:
+        code, *rest = exc.args
+        text = str(rest[0]) if rest else ""
+        return f"MariaDB error {code}: {text}"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return type(exc).__name__
+
+
+async def connect(url: DatabaseUrl, *, setting: str, timeout: float = 5.0) -> aiomysql.Connection:
+    """One connection, or ``ConfigError`` naming ``setting`` and the reason."""
+    try:
+        return await aiomysql.connect(connect_timeout=timeout, **_params(url))
+    except (pymysql.err.MySQLError, OSError, TimeoutError) as exc:
+        raise ConfigError(f"{setting}: cannot connect to {url}: {describe_error(exc)}") from None
+
+
+async def create_pool(
+    url: DatabaseUrl, *, setting: str, minsize: int = 1, maxsize: int = 4, timeout: float = 5.0
+) -> aiomysql.Pool:
+    """A small pool: the daemon's queries are few and short; the hospital's DB is not ours."""
+    try:
+        return await aiomysql.create_pool(
+            minsize=minsize, maxsize=maxsize, connect_timeout=timeout, pool_recycle=3600,
+            **_params(url),
+        )
+    except (pymysql.err.MySQLError, OSError, TimeoutError) as exc:
+        raise ConfigError(f"{setting}: cannot connect to {url}: {describe_error(exc)}") from None

@@ -1,0 +1,87 @@
+"""Every Redis key, stream and job name simrs-bridge uses, in one place.
+
+Modelled on arq's ``constants.py``: the producer, the worker, the dashboard and
+the inbox reader all meet in Redis, so the names they meet under live here and
+nowhere else. Job ids are derived from the unit of work
+(``bpjs:booking:<kodebooking>``, ``sirs:<kind>:<tanggal>``, ``sirs:beds``), so a
+burst of changes coalesces into one queued job (DESIGN principle 2).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+__all__ = [
+    "BEDS_JOB_ID",
+    "BEDS_LAST",
+    "BEDS_STATUS",
+    "BPJS_BOOKING",
+    "BREAKER_PREFIX",
+    "INBOX_REJECTED_STREAM",
+    "INBOX_STREAM",
+    "KEBUTUHAN_KINDS",
+    "PREFIX",
+    "PRODUCER_STATUS",
+    "QUEUE_NAME",
+    "RATELIMIT_PREFIX",
+    "SIRS_ANTRIAN",
+    "SIRS_BEDS",
+    "SIRS_KEBUTUHAN",
+    "SIRS_REPORT",
+    "SIRS_SHK",
+    "booking_job_id",
+    "dirty_key",
+    "kebutuhan_job_id",
+    "report_job_id",
+    "shk_job_id",
+]
+
+PREFIX = "simrs-bridge"
+
+# arq's queue (a sorted set) and the SIMRS inbox streams.
+QUEUE_NAME = f"{PREFIX}:queue"
+INBOX_STREAM = f"{PREFIX}:inbox"
+INBOX_REJECTED_STREAM = f"{PREFIX}:inbox:rejected"
+
+# Status documents the dashboard reads.
+PRODUCER_STATUS = f"{PREFIX}:producer:status"
+BEDS_STATUS = f"{PREFIX}:beds:status"
+BEDS_LAST = f"{PREFIX}:beds:last"
+
+# Shared per-upstream state: ``<prefix>:<upstream>:...``.
+RATELIMIT_PREFIX = f"{PREFIX}:ratelimit"
+BREAKER_PREFIX = f"{PREFIX}:breaker"
+
+# Job function names (arq's registry keys).
+BPJS_BOOKING = "bpjs_booking"
+SIRS_ANTRIAN = "sirs_antrian"
+SIRS_BEDS = "sirs_beds"
+SIRS_REPORT = "sirs_report"
+SIRS_KEBUTUHAN = "sirs_kebutuhan"
+SIRS_SHK = "sirs_shk"
+
+BEDS_JOB_ID = "sirs:beds"
+KEBUTUHAN_KINDS = ("sdm", "apd")
+
+
+def booking_job_id(function: str, kodebooking: str) -> str:
+    prefix = "bpjs:booking" if function == BPJS_BOOKING else "sirs:antrian"
+    return f"{prefix}:{kodebooking}"
+
+
+def report_job_id(kind: str, tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"sirs:{kind}:{text}"
+
+
+def kebutuhan_job_id(kind: str, id_kebutuhan: str) -> str:
+    return f"sirs:{kind}:{id_kebutuhan}"
+
+
+def shk_job_id(pasien_id: int) -> str:
+    return f"sirs:shk:{pasien_id}"
+
+
+def dirty_key(job_id: str) -> str:
+    """Set when an enqueue found the job already queued or running: run it again."""
+    return f"{PREFIX}:dirty:{job_id}"

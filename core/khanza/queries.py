@@ -1,0 +1,78 @@
+"""Every SQL statement the Khanza producer runs, by name, with sample parameters.
+
+The registry lets one test execute each statement against the real upstream
+definitions (schema drift fails there, not at a hospital) and EXPLAIN each on
+the fixture (no full scan of a table that grows with history). A new query
+must be added here, or ``test_queries`` fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+
+from core.khanza import beds, bookings, tasks
+
+__all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
+
+logger = logging.getLogger(__name__)
+
+ALL_QUERIES: Mapping[str, str] = {
+    "mobile_jkn_in_range": bookings.MOBILE_JKN_IN_RANGE,
+    "mobile_jkn_of_booking": bookings.MOBILE_JKN_OF_BOOKING,
+    "onsite_in_range": bookings.ONSITE_IN_RANGE,
+    "onsite_of_visit": bookings.ONSITE_OF_VISIT,
+    "jadwal_of_doctors": bookings.JADWAL_OF_DOCTORS,
+    "taskid_sent_in_range": bookings.TASKID_SENT_IN_RANGE,
+    "taskid_sent_of_visit": bookings.TASKID_SENT_OF_VISIT,
+    "mutasi_berkas_in_range": tasks.MUTASI_BERKAS_IN_RANGE,
+    "mutasi_berkas_of_visit": tasks.MUTASI_BERKAS_OF_VISIT,
+    "pemeriksaan_ralan_in_range": tasks.PEMERIKSAAN_RALAN_IN_RANGE,
+    "pemeriksaan_ralan_of_visit": tasks.PEMERIKSAAN_RALAN_OF_VISIT,
+    "resep_obat_in_range": tasks.RESEP_OBAT_IN_RANGE,
+    "resep_obat_of_visit": tasks.RESEP_OBAT_OF_VISIT,
+    "racikan_table_exists": tasks.RACIKAN_TABLE_EXISTS,
+    "racikan_for_resep": tasks.RACIKAN_FOR_RESEP,
+    "ward_counts": beds.WARD_COUNTS,
+}
+
+# Tables that grow with every visit: a query must reach them through a key.
+BIG_TABLES = frozenset({
+    "reg_periksa", "referensi_mobilejkn_bpjs", "referensi_mobilejkn_bpjs_batal",
+    "mutasi_berkas", "pemeriksaan_ralan", "resep_obat", "kamar_inap", "resep_dokter_racikan",
+    "referensi_mobilejkn_bpjs_taskid",
+})
+
+# Queries on tables many installs lack; the code checks first (tasks.load_racikan).
+OPTIONAL_TABLES: Mapping[str, str] = {"racikan_for_resep": "resep_dokter_racikan"}
+
+_SAMPLE_DAY = date(2025, 1, 15)
+_LO, _HI = bookings.no_rawat_range(_SAMPLE_DAY, _SAMPLE_DAY)
+_SAMPLES: Mapping[str, tuple[object, ...]] = {
+    "mobile_jkn_in_range": (_LO, _HI),
+    "mobile_jkn_of_booking": ("20250115000001",),
+    "onsite_in_range": (_LO, _HI),
+    "onsite_of_visit": ("2025/01/15/000005",),
+    "jadwal_of_doctors": ("D001", "D002"),
+    "taskid_sent_in_range": (_LO, _HI),
+    "taskid_sent_of_visit": ("2025/01/15/000001",),
+    "mutasi_berkas_in_range": (_LO, _HI),
+    "mutasi_berkas_of_visit": ("2025/01/15/000001",),
+    "pemeriksaan_ralan_in_range": (_LO, _HI),
+    "pemeriksaan_ralan_of_visit": ("2025/01/15/000001",),
+    "resep_obat_in_range": (_LO, _HI),
+    "resep_obat_of_visit": ("2025/01/15/000001",),
+    "racikan_table_exists": ("resep_dokter_racikan",),
+    "racikan_for_resep": ("202501150001", "202501150002"),
+    "ward_counts": (beds.ACTIVE,),
+}
+
+
+def executable(name: str) -> tuple[str, tuple[object, ...]]:
+    """The statement ``name`` ready to run, with sample parameters from the sample day."""
+    params = _SAMPLES[name]
+    sql = ALL_QUERIES[name]
+    if "{placeholders}" in sql:
+        sql = tasks.in_list(sql, len(params))
+    return sql, params

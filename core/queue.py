@@ -1,0 +1,78 @@
+"""JSON serialisation and enqueueing of jobs (their names and ids: ``core.keys``).
+
+arq refuses an id that is queued or running; when that happens the enqueue sets
+a "dirty" flag the running job checks before it finishes, so a change that
+arrives mid-run is picked up by another pass instead of waiting for the next
+producer cycle.
+
+Jobs are JSON, never pickle (principle 5): anything that can write to Redis
+must not be able to make the worker run code. ``deserialize`` accepts only a
+JSON object, so a pickle payload fails to decode and the job is dropped
+unexecuted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from core.keys import QUEUE_NAME, SIRS_KEBUTUHAN, SIRS_SHK, dirty_key, kebutuhan_job_id, shk_job_id
+
+__all__ = [
+    "DIRTY_TTL",
+    "deserialize",
+    "enqueue",
+    "enqueue_kebutuhan",
+    "enqueue_shk",
+    "open_queue",
+    "serialize",
+]
+
+DIRTY_TTL = 24 * 3600
+
+
+def serialize(value: dict[str, Any]) -> bytes:
+    # arq also serialises a failed job's result, which holds the exception: store its text.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=repr).encode(
+        "utf-8"
+    )
+
+
+def deserialize(raw: bytes) -> dict[str, Any]:
+    value = json.loads(raw.decode("utf-8"))
+    if not isinstance(value, dict):
+        raise ValueError("a job must be a JSON object")
+    return value
+
+
+async def open_queue(redis_url: str) -> ArqRedis:
+    return await create_pool(
+        RedisSettings.from_dsn(redis_url),
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        default_queue_name=QUEUE_NAME,
+    )
+
+
+async def enqueue(
+    queue: ArqRedis, function: str, *args: Any, job_id: str, **kwargs: Any
+) -> bool:
+    """Queue a job unless one with this id is queued or running; True if queued now."""
+    job = await queue.enqueue_job(function, *args, _job_id=job_id, **kwargs)
+    if job is None:
+        await queue.set(dirty_key(job_id), b"1", ex=DIRTY_TTL)
+        return False
+    return True
+
+
+async def enqueue_kebutuhan(queue: ArqRedis, kind: str, id_kebutuhan: str) -> bool:
+    """Queue the job for one SDM/APD need (coalesced with a queued one); True if queued now."""
+    return await enqueue(queue, SIRS_KEBUTUHAN, kind, id_kebutuhan,
+                         job_id=kebutuhan_job_id(kind, id_kebutuhan))
+
+
+async def enqueue_shk(queue: ArqRedis, pasien_id: int) -> bool:
+    """Queue the job for one baby's SHK screening (coalesced with a queued one)."""
+    return await enqueue(queue, SIRS_SHK, pasien_id, job_id=shk_job_id(pasien_id))

@@ -1,0 +1,112 @@
+"""Dead letters: work that failed for good, kept with the upstream's own words.
+
+Nothing is dropped (DESIGN.md principle 5). A job that ran out of attempts or
+got a permanent answer leaves a row here with its keys (never values or
+secrets: a replay re-reads the newest data), visible on the dashboard and
+replayable from there or from ``simrs-bridge dead-letters replay``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiomysql
+
+from core.errors import Outcome
+
+__all__ = ["DeadLetter", "DeadLetters"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    job_id: str
+    function: str
+    args: list[Any]
+    upstream: str | None
+    outcome: str
+    code: str | None
+    message: str
+    attempts: int
+    failed_at: datetime
+    replayed_at: datetime | None
+
+
+
+_ADD = """
+INSERT INTO dead_letter (job_id, function, args, upstream, outcome, code, message, attempts,
+                         failed_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3))
+"""
+
+# Open dead letters, newest first, for the dashboard and the CLI.
+_OPEN = (
+    "SELECT id, job_id, function, args, upstream,"
+    " outcome, code, message, attempts, failed_at, replayed_at"
+    " FROM dead_letter WHERE replayed_at IS NULL ORDER BY id DESC LIMIT %s"
+)
+
+_ONE = (
+    "SELECT id, job_id, function, args, upstream,"
+    " outcome, code, message, attempts, failed_at, replayed_at"
+    " FROM dead_letter WHERE id = %s"
+)
+
+# Claim for replay; the row count says whether this caller won (no double replays).
+_MARK_REPLAYED = (
+    "UPDATE dead_letter SET replayed_at = UTC_TIMESTAMP(3) WHERE id = %s AND replayed_at IS NULL"
+)
+
+_COUNT_OPEN = "SELECT COUNT(*) FROM dead_letter WHERE replayed_at IS NULL"
+
+
+def _letter(row: tuple[Any, ...]) -> DeadLetter:
+    return DeadLetter(
+        id=int(row[0]), job_id=row[1], function=row[2], args=json.loads(row[3]),
+        upstream=row[4], outcome=row[5], code=row[6], message=row[7], attempts=int(row[8]),
+        failed_at=row[9], replayed_at=row[10],
+    )
+
+
+class DeadLetters:
+    def __init__(self, pool: aiomysql.Pool) -> None:
+        self._pool = pool
+
+    async def add(
+        self, job_id: str, function: str, args: list[Any], *, upstream: str | None,
+        outcome: Outcome, code: str | None, message: str, attempts: int,
+    ) -> int:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_ADD, (
+                job_id, function, json.dumps(args), upstream, outcome.value, code,
+                message[:1000], attempts,
+            ))
+            return int(cursor.lastrowid)
+
+    async def open(self, limit: int = 200) -> list[DeadLetter]:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_OPEN, (limit,))
+            return [_letter(row) for row in await cursor.fetchall()]
+
+    async def get(self, letter_id: int) -> DeadLetter | None:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_ONE, (letter_id,))
+            row = await cursor.fetchone()
+        return None if row is None else _letter(row)
+
+    async def claim_replay(self, letter_id: int) -> bool:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_MARK_REPLAYED, (letter_id,))
+            return bool(cursor.rowcount == 1)
+
+    async def count_open(self) -> int:
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_COUNT_OPEN)
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0

@@ -1,0 +1,134 @@
+"""``simrs-bridge check`` against reachable and unreachable services, as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from sandbox.faults import serve
+from sandbox.services import MariaDBServer, free_port
+
+
+async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+async def http_upstreams() -> AsyncIterator[tuple[str, str]]:
+    """Two loopback HTTP servers standing in for BPJS and RS Online reachability."""
+    runners = []
+    urls = []
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    for prefix in ("/antreanrs", "/fo/index.php"):
+        app = web.Application()
+        app.router.add_get(prefix, answer)
+        runner, base = await serve(app)
+        runners.append(runner)
+        urls.append(base + prefix)
+    yield urls[0], urls[1]
+    for runner in runners:
+        await runner.cleanup()
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMRS_BRIDGE_")}
+    empty = tmp_path / "env"
+    empty.write_text("")
+    env["SIMRS_BRIDGE_ENV_FILE"] = str(empty)
+    return env
+
+
+async def test_check_all_reachable(
+    tmp_path: Path, redis_url: str, mariadb_server: MariaDBServer,
+    khanza_db: str, http_upstreams: tuple[str, str],
+) -> None:
+    mariadb_server.sql("CREATE DATABASE IF NOT EXISTS bridge_state")
+    mariadb_server.sql(
+        "CREATE USER IF NOT EXISTS 'checker'@'127.0.0.1' IDENTIFIED BY 'db-secret-99';"
+        f"GRANT SELECT ON `{khanza_db}`.* TO 'checker'@'127.0.0.1';"
+        "GRANT ALL ON bridge_state.* TO 'checker'@'127.0.0.1';"
+    )
+    env = base_env(tmp_path) | {
+        "SIMRS_BRIDGE_REDIS_URL": redis_url,
+        "SIMRS_BRIDGE_KHANZA_DB_URL": mariadb_server.url(khanza_db, "checker", "db-secret-99"),
+        "SIMRS_BRIDGE_STATE_DB_URL": mariadb_server.url("bridge_state", "checker", "db-secret-99"),
+        "SIMRS_BRIDGE_BPJS_BASE_URL": http_upstreams[0],
+        "SIMRS_BRIDGE_SIRS_BASE_URL": http_upstreams[1],
+        "SIMRS_BRIDGE_BPJS_SECRET": "bpjs-secret-77",
+        "SIMRS_BRIDGE_SIRS_PASSWORD": "sirs-secret-55",
+    }
+    code, out, err = await run_cli(env, "check")
+    assert code == 0, out + err
+    lines = out.splitlines()
+    for component in ("redis", "khanza-db", "state-db", "bpjs", "sirs"):
+        assert any(line.split()[:2] == ["ok", component] for line in lines), out
+    assert "SIMRS_BRIDGE_BPJS_SECRET=**********" in out
+    for secret in ("db-secret-99", "bpjs-secret-77", "sirs-secret-55"):
+        assert secret not in out + err
+
+
+async def test_check_reports_each_unreachable_component(tmp_path: Path, redis_url: str) -> None:
+    dead = free_port()
+    env = base_env(tmp_path) | {
+        "SIMRS_BRIDGE_REDIS_URL": redis_url,
+        "SIMRS_BRIDGE_KHANZA_DB_URL": f"mysql://ro:pw-secret-1@127.0.0.1:{dead}/sik",
+        "SIMRS_BRIDGE_STATE_DB_URL": f"mysql://rw:pw-secret-2@127.0.0.1:{dead}/state",
+        "SIMRS_BRIDGE_BPJS_BASE_URL": f"http://127.0.0.1:{dead}/antreanrs",
+        "SIMRS_BRIDGE_SIRS_BASE_URL": f"http://127.0.0.1:{dead}/fo/index.php",
+    }
+    code, out, err = await run_cli(env, "check")
+    assert code == 2
+    failed = {line.split()[1]: line for line in out.splitlines() if line.strip().startswith("FAIL")}
+    assert set(failed) == {"khanza-db", "state-db", "bpjs", "sirs"}
+    assert "SIMRS_BRIDGE_KHANZA_DB_URL" in failed["khanza-db"]
+    assert "SIMRS_BRIDGE_BPJS_BASE_URL" in failed["bpjs"]
+    assert "cannot connect" in failed["sirs"]
+    assert "Traceback" not in out + err
+    assert "pw-secret" not in out + err
+
+
+async def test_dead_redis_is_named(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"SIMRS_BRIDGE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    code, out, _ = await run_cli(env, "check")
+    assert code == 2
+    line = next(line for line in out.splitlines() if " redis " in line)
+    assert line.strip().startswith("FAIL")
+    assert "SIMRS_BRIDGE_REDIS_URL: cannot reach" in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SIMRS_BRIDGE_TIMEZONE", "Nowhere/Town"),
+        ("SIMRS_BRIDGE_KHANZA_DB_URL", "not a url"),
+        ("SIMRS_BRIDGE_REDIS_URL", "redis://127.0.0.1:notaport/0"),
+    ],
+)
+async def test_bad_setting_is_one_line_exit_2(tmp_path: Path, variable: str, value: str) -> None:
+    code, out, err = await run_cli(base_env(tmp_path) | {variable: value}, "check")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"simrs-bridge: {variable}: ")
+    assert "Traceback" not in err
+
+
+async def test_help_lists_subcommands(tmp_path: Path) -> None:
+    code, out, _ = await run_cli(base_env(tmp_path), "--help")
+    assert code == 0
+    assert "check" in out
