@@ -30,7 +30,7 @@ SAMPLE_CSV = REPO / "sandbox" / "khanza" / "bed-mapping.csv"
 # Until the lead lists app.commands.beds in cli._COMMANDS, add it for this process only.
 RUN = (
     "import sys\n"
-    "from worker import cli\n"
+    "from app import cli\n"
     "from app.commands import beds\n"
     "if beds not in cli._COMMANDS:\n"
     "    cli._COMMANDS = (*cli._COMMANDS, beds)\n"
