@@ -24,6 +24,14 @@
 --   2025/01/15/000005 INT 000003  walk-in UMUM patient (no booking = on-site), registered
 --                     08:10, file sent 08:15, received 08:20, SOAP 08:45, admitted
 --                     (stts 'Dirawat', status_lanjut 'Ranap') to bed MLT.01 at 10:30.
+--   2025/01/08/000001 INT 000002  the visit a week earlier (outside the window): referral
+--                     from another hospital (SEP V000001), surat kontrol K000002 for today,
+--                     prescription 202501080001 with the only racikan.
+--   SEPs        V000001 (2025/01/08/000001, from another hospital), V000002 (000001, from
+--               a clinic/FKTP), V000003 (000002, kontrol, noskdp K000002); none for
+--               000003, 000004, 000005. Today's prescriptions have resep_dokter lines only.
+--   Also        setting (PPK 0000R001), password_asuransi (BPJ), MR numbering (last
+--               000003), two operations booked in OK1 (booking_operasi).
 --   Wards       MWR Kelas 1: MWR.01 KOSONG, MWR.02 KOSONG
 --               MLT Kelas 3: MLT.01 ISI (the walk-in), MLT.02 KOSONG, MLT.03 DIBERSIHKAN
 --               ICU Kelas Utama: ICU.01 KOSONG, ICU.02 PERBAIKAN      (7 beds, all statusdata '1')
@@ -72,6 +80,27 @@ INSERT INTO `kelompok_jabatan` (`kode_kelompok`, `nama_kelompok`, `indek`) VALUE
 INSERT INTO `resiko_kerja` (`kode_resiko`, `nama_resiko`, `indek`) VALUES ('-', '-', 0);
 INSERT INTO `stts_kerja` (`stts`, `ktg`, `indek`, `hakcuti`) VALUES ('-', '-', 0, 0);
 INSERT INTO `stts_wp` (`stts`, `ktg`) VALUES ('-', '-');
+
+-- ------------------------- hospital identity, WS RS account, MR numbering
+-- kode_ppk is the hospital's BPJS PPK code, the kdppkpelayanan of its SEPs. The WS RS
+-- reads password_asuransi's first row: kd_pj is the payer of the registrations it
+-- creates, aes_decrypt(usere,'nur') / aes_decrypt(passworde,'windi') the x-username /
+-- x-password Mobile JKN must send (Khanza's keys; the plain values are fake).
+INSERT INTO `setting`
+  (`nama_instansi`, `alamat_instansi`, `kabupaten`, `propinsi`, `kontak`, `email`, `aktifkan`,
+   `kode_ppk`, `kode_ppkinhealth`, `kode_ppkkemenkes`, `wallpaper`, `logo`)
+VALUES
+  ('RS CONTOH', 'JL. CONTOH NO. 99', 'KABUPATEN CONTOH', 'PROPINSI CONTOH', '080000000000',
+   'rs@contoh.invalid', 'No', '0000R001', '-', '0000000', NULL, '');
+
+INSERT INTO `password_asuransi` (`kd_pj`, `usere`, `passworde`) VALUES
+  ('BPJ', AES_ENCRYPT('wsrs-contoh', 'nur'), AES_ENCRYPT('wsrs-rahasia-contoh', 'windi'));
+
+-- MR numbers: a straight 6-digit sequence without year/month; 000003 is the last one
+-- used (the next new patient gets 000004).
+INSERT INTO `set_urut_no_rkm_medis` (`urutan`, `tahun`, `bulan`, `posisi_tahun_bulan`) VALUES
+  ('Straight', 'No', 'No', 'Depan');
+INSERT INTO `set_no_rkm_medis` (`no_rkm_medis`) VALUES ('000003');
 
 -- -------------------------------------------------------- staff and doctors
 
@@ -215,6 +244,19 @@ VALUES
    'JL. CONTOH NO. 3, KELURAHAN CONTOH, KECAMATAN CONTOH, KABUPATEN CONTOH, PROPINSI CONTOH',
    'ANAK', 10000, 'Dirawat', 'Baru', 'Ranap', 'A09', 64, 'Th', 'Belum Bayar', 'Baru');
 
+-- The visit before 2025/01/15/000002's kontrol: 000002 came to INT on Wednesday
+-- 2025-01-08 with a referral from another hospital and left with a surat kontrol for
+-- today. It is a week before the sample day, outside the producer's window.
+INSERT INTO `reg_periksa`
+  (`no_reg`, `no_rawat`, `tgl_registrasi`, `jam_reg`, `kd_dokter`, `no_rkm_medis`, `kd_poli`,
+   `p_jawab`, `almt_pj`, `hubunganpj`, `biaya_reg`, `stts`, `stts_daftar`, `status_lanjut`,
+   `kd_pj`, `umurdaftar`, `sttsumur`, `status_bayar`, `status_poli`)
+VALUES
+  ('001', '2025/01/08/000001', '2025-01-08', '08:30:00', 'D001', '000002', 'INT',
+   'IBU CONTOH DUA',
+   'JL. CONTOH NO. 2, KELURAHAN CONTOH, KECAMATAN CONTOH, KABUPATEN CONTOH, PROPINSI CONTOH',
+   'IBU', 10000, 'Sudah', 'Lama', 'Ralan', 'BPJ', 6, 'Th', 'Sudah Bayar', 'Baru');
+
 -- ------------------------------------------------ Mobile JKN bookings (WS RS)
 -- estimasidilayani = epoch ms of tanggalperiksa + jadwal.jam_mulai + no_reg x 5 min in
 -- WIB, as Khanza's api-bpjsfktl computes it; nomorantrean = kd_poli-no_reg.
@@ -258,6 +300,77 @@ INSERT INTO `referensi_mobilejkn_bpjs_taskid` (`no_rawat`, `taskid`, `waktu`) VA
   ('2025/01/15/000001', '7', '2025-01-15 08:55:00'),
   ('2025/01/15/000002', '3', '2025-01-15 08:00:00');
 
+-- ------------------------------------------------------ SEPs (BPJS VClaim)
+-- jnspelayanan '2' = rawat jalan; tglpulang = tglsep 00:00:00 and tglkkl zero (no
+-- accident), as Khanza's SEP form stores an outpatient SEP. kdppkpelayanan = setting.kode_ppk.
+--   V000001 2025/01/08/000001  referral from another hospital (asal_rujukan Faskes 2,
+--           kdppkrujukan 0000R002 = RS LAIN CONTOH, not our 0000R001); tujuankunjungan 0.
+--   V000002 2025/01/15/000001  referral from a clinic (asal_rujukan Faskes 1, PUSKESMAS
+--           CONTOH); no_rujukan = the booking's nomorreferensi; tujuankunjungan 0.
+--   V000003 2025/01/15/000002  kontrol: noskdp = the surat kontrol written from V000001 =
+--           the booking's nomorreferensi; the referral (no_rujukan, asal, PPK) is still
+--           the other hospital's; tujuankunjungan '2' + asesmenpelayanan '5' (Tujuan
+--           Kontrol), a common choice for a kontrol visit.
+-- No SEP for 2025/01/15/000003 (not checked in), 000004 (cancelled), 000005 (UMUM).
+INSERT INTO `bridging_sep`
+  (`no_sep`, `no_rawat`, `tglsep`, `tglrujukan`, `no_rujukan`, `kdppkrujukan`, `nmppkrujukan`,
+   `kdppkpelayanan`, `nmppkpelayanan`, `jnspelayanan`, `catatan`, `diagawal`, `nmdiagnosaawal`,
+   `kdpolitujuan`, `nmpolitujuan`, `klsrawat`, `klsnaik`, `pembiayaan`, `pjnaikkelas`,
+   `lakalantas`, `user`, `nomr`, `nama_pasien`, `tanggal_lahir`, `peserta`, `jkel`, `no_kartu`,
+   `tglpulang`, `asal_rujukan`, `eksekutif`, `cob`, `notelep`, `katarak`, `tglkkl`,
+   `keterangankkl`, `suplesi`, `no_sep_suplesi`, `kdprop`, `nmprop`, `kdkab`, `nmkab`, `kdkec`,
+   `nmkec`, `noskdp`, `kddpjp`, `nmdpdjp`, `tujuankunjungan`, `flagprosedur`, `penunjang`,
+   `asesmenpelayanan`, `kddpjplayanan`, `nmdpjplayanan`)
+VALUES
+  ('0000R0010125V000001', '2025/01/08/000001', '2025-01-08', '2025-01-06', '0000R0020125B000001',
+   '0000R002', 'RS LAIN CONTOH', '0000R001', 'RS CONTOH', '2', '-', 'J02.9',
+   'J02.9 - Acute pharyngitis, unspecified', 'INT', 'PENYAKIT DALAM', '3', '', '', '',
+   '0', 'ADMIN CONTOH', '000002', 'PASIEN CONTOH DUA', '2018-07-07', 'PBI (APBN)', 'P',
+   '0000000000002', '2025-01-08 00:00:00', '2. Faskes 2(RS)', '0. Tidak', '0. Tidak',
+   '080000000102', '0. Tidak', '0000-00-00', '', '0. Tidak', '', '', '', '', '', '',
+   '', '', '99901', 'dr. CONTOH SATU, Sp.PD', '0', '', '', '', '99901',
+   'dr. CONTOH SATU, Sp.PD'),
+  ('0000R0010125V000002', '2025/01/15/000001', '2025-01-15', '2025-01-13', '0000R0010125K000001',
+   '00000001', 'PUSKESMAS CONTOH', '0000R001', 'RS CONTOH', '2', '-', 'I10',
+   'I10 - Essential (primary) hypertension', 'INT', 'PENYAKIT DALAM', '3', '', '', '',
+   '0', 'ADMIN CONTOH', '000001', 'PASIEN CONTOH SATU', '1975-05-05', 'PEKERJA MANDIRI', 'L',
+   '0000000000001', '2025-01-15 00:00:00', '1. Faskes 1', '0. Tidak', '0. Tidak',
+   '080000000101', '0. Tidak', '0000-00-00', '', '0. Tidak', '', '', '', '', '', '',
+   '', '', '99901', 'dr. CONTOH SATU, Sp.PD', '0', '', '', '', '99901',
+   'dr. CONTOH SATU, Sp.PD'),
+  ('0000R0010125V000003', '2025/01/15/000002', '2025-01-15', '2025-01-06', '0000R0020125B000001',
+   '0000R002', 'RS LAIN CONTOH', '0000R001', 'RS CONTOH', '2', '-', 'J02.9',
+   'J02.9 - Acute pharyngitis, unspecified', 'INT', 'PENYAKIT DALAM', '3', '', '', '',
+   '0', 'ADMIN CONTOH', '000002', 'PASIEN CONTOH DUA', '2018-07-07', 'PBI (APBN)', 'P',
+   '0000000000002', '2025-01-15 00:00:00', '2. Faskes 2(RS)', '0. Tidak', '0. Tidak',
+   '080000000102', '0. Tidak', '0000-00-00', '', '0. Tidak', '', '', '', '', '', '',
+   '', '0000R0010125K000002', '99901', 'dr. CONTOH SATU, Sp.PD', '2', '', '', '5', '99901',
+   'dr. CONTOH SATU, Sp.PD');
+
+-- Surat kontrol. K000002: written on 2025-01-08 from V000001 for today, INT / dr D001;
+-- it is 2025/01/15/000002's noskdp and its booking's nomorreferensi. K000005: written
+-- today from V000002 ("Kontrol 1 bulan") for Wednesday 2025-02-12. Neither patient is
+-- PRB, so the PRB columns (status_prb .. Hamil) are empty.
+INSERT INTO `bridging_surat_kontrol_bpjs`
+  (`no_sep`, `tgl_surat`, `no_surat`, `tgl_rencana`, `kd_dokter_bpjs`, `nm_dokter_bpjs`,
+   `kd_poli_bpjs`, `nm_poli_bpjs`, `status_prb`, `HBA1C`, `GDP`, `GD2JPP`, `eGFR`,
+   `TD_Sistolik`, `TD_Diastolik`, `LDL`, `Rata_TD_Sistolik`, `Rata_TD_Diastolik`,
+   `JantungKoroner`, `Stroke`, `VaskularPerifer`, `Aritmia`, `AtrialFibrilasi`,
+   `NadiIstirahat`, `SesakNapas3Bulan`, `NyeriDada3Bulan`, `SesakNapasAktivitas`,
+   `NyeriDadaAktivitas`, `Terkontrol`, `Gejala2xMinggu`, `BangunMalam`, `KeterbatasanFisik`,
+   `FungsiParu`, `SkorMMRC`, `Eksaserbasi1Tahun`, `MampuAktivitas`, `Epileptik6Bulan`,
+   `EfekSampingOAB`, `HamilMenyusui`, `Remisi`, `TerapiRumatan`, `Usia`, `AsamUrat`,
+   `RemisiSLE`, `Hamil`)
+VALUES
+  ('0000R0010125V000001', '2025-01-08', '0000R0010125K000002', '2025-01-15', '99901',
+   'dr. CONTOH SATU, Sp.PD', 'INT', 'PENYAKIT DALAM', '', '', '', '', '', '', '', '', '', '',
+   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+   '', '', '', ''),
+  ('0000R0010125V000002', '2025-01-15', '0000R0010125K000005', '2025-02-12', '99901',
+   'dr. CONTOH SATU, Sp.PD', 'INT', 'PENYAKIT DALAM', '', '', '', '', '', '', '', '', '', '',
+   '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+   '', '', '', '');
+
 -- ------------------------------------------- events behind the task ids
 
 INSERT INTO `mutasi_berkas`
@@ -296,7 +409,27 @@ VALUES
   ('202501150001', '2025-01-15', '08:40:00', '2025/01/15/000001', 'D001', '2025-01-15',
    '08:20:00', 'ralan', '2025-01-15', '08:55:00'),
   ('202501150002', '0000-00-00', '00:00:00', '2025/01/15/000002', 'D001', '2025-01-15',
-   '08:50:00', 'ralan', '0000-00-00', '00:00:00');
+   '08:50:00', 'ralan', '0000-00-00', '00:00:00'),
+  ('202501080001', '2025-01-08', '09:30:00', '2025/01/08/000001', 'D001', '2025-01-08',
+   '09:10:00', 'ralan', '2025-01-08', '09:45:00');
+
+-- What the doctor prescribed today: plain lines only, so both of today's prescriptions
+-- stay "Non Racikan". kode_brng values are fake (no databarang here):
+-- B0000001 AMLODIPIN 10 MG, B0000002 CANDESARTAN 8 MG, B0000003 PARASETAMOL SIRUP,
+-- B0000004 AMBROKSOL SIRUP (all CONTOH).
+INSERT INTO `resep_dokter` (`no_resep`, `kode_brng`, `jml`, `aturan_pakai`) VALUES
+  ('202501150001', 'B0000001', 30, '1 x 1'),
+  ('202501150001', 'B0000002', 30, '1 x 1'),
+  ('202501150002', 'B0000003', 1, '3 x 1 sendok takar'),
+  ('202501150002', 'B0000004', 1, '3 x 1/2 sendok takar');
+
+-- The one racikan is on the earlier visit's prescription (outside the sample day), so
+-- today's farmasi/add stay "Non Racikan". kd_racik 'R01' = Puyer in upstream's demo
+-- metode_racik rows (metode_racik is not part of this subset).
+INSERT INTO `resep_dokter_racikan`
+  (`no_resep`, `no_racik`, `nama_racik`, `kd_racik`, `jml_dr`, `aturan_pakai`, `keterangan`)
+VALUES
+  ('202501080001', '1', 'PUYER BATUK PILEK ANAK (CONTOH)', 'R01', 10, '3 x 1', 'HABISKAN');
 
 -- ---------------------------------------------------------- inpatient stay
 
@@ -306,6 +439,42 @@ INSERT INTO `kamar_inap`
 VALUES
   ('2025/01/15/000005', 'MLT.01', 150000, 'Pneumonia', '', '2025-01-15',
    '10:30:00', '0000-00-00', '00:00:00', 1, 150000, '-');
+
+
+-- ------------------------------------------------------ operating theatre
+-- Read by the WS RS jadwaloperasirs / jadwaloperasipasien: kodebooking = no_rawat,
+-- jenistindakan = paket_operasi.nm_perawatan, terlaksana 0 while status 'Menunggu'.
+-- An endoscopy for 000001 (JKN, booked from 2025/01/15/000001) on 2025-01-22 and a
+-- bronchoscopy for the UMUM inpatient 000003 (2025/01/15/000005) on 2025-01-16.
+INSERT INTO `ruang_ok` (`kd_ruang_ok`, `nm_ruang_ok`) VALUES ('OK1', 'KAMAR OPERASI CONTOH 1');
+
+INSERT INTO `paket_operasi`
+  (`kode_paket`, `nm_perawatan`, `kategori`, `operator1`, `operator2`, `operator3`,
+   `asisten_operator1`, `asisten_operator2`, `asisten_operator3`, `instrumen`, `dokter_anak`,
+   `perawaat_resusitas`, `dokter_anestesi`, `asisten_anestesi`, `asisten_anestesi2`, `bidan`,
+   `bidan2`, `bidan3`, `perawat_luar`, `sewa_ok`, `alat`, `akomodasi`, `bagian_rs`, `omloop`,
+   `omloop2`, `omloop3`, `omloop4`, `omloop5`, `sarpras`, `dokter_pjanak`, `dokter_umum`,
+   `kd_pj`, `status`, `kelas`)
+VALUES
+  ('PK0001', 'ENDOSKOPI SALURAN CERNA ATAS (CONTOH)', 'Operasi', 1500000, 0, 0,
+   200000, 0, 0, 100000, 0,
+   0, 500000, 150000, 0, 0,
+   0, 0, 50000, 750000, 500000, 0, 250000, 50000,
+   0, 0, 0, 0, 0, 0, 0,
+   '-', '1', 'Rawat Jalan'),
+  ('PK0002', 'BRONKOSKOPI (CONTOH)', 'Operasi', 1750000, 0, 0,
+   250000, 0, 0, 100000, 0,
+   0, 500000, 150000, 0, 0,
+   0, 0, 50000, 750000, 600000, 0, 250000, 50000,
+   0, 0, 0, 0, 0, 0, 0,
+   '-', '1', 'Kelas 3');
+
+INSERT INTO `booking_operasi`
+  (`no_rawat`, `kode_paket`, `tanggal`, `jam_mulai`, `jam_selesai`, `status`, `kd_dokter`,
+   `kd_ruang_ok`)
+VALUES
+  ('2025/01/15/000001', 'PK0001', '2025-01-22', '09:00:00', '10:00:00', 'Menunggu', 'D001', 'OK1'),
+  ('2025/01/15/000005', 'PK0002', '2025-01-16', '08:00:00', '09:00:00', 'Menunggu', 'D001', 'OK1');
 
 SET FOREIGN_KEY_CHECKS = @OLD_FOREIGN_KEY_CHECKS;
 SET SQL_MODE = @OLD_SQL_MODE;

@@ -20,12 +20,13 @@
 --     * foreign keys to tables that are not part of this subset are left out,
 --       their plain KEY stays: pasien.perusahaan_pasien -> perusahaan_pasien,
 --       pasien.cacat_fisik -> cacat_fisik, pegawai.departemen/indexins ->
---       departemen, pegawai.bidang -> bidang, pegawai.pendidikan -> pendidikan;
---     * not included although a newer Khanza sender reads them:
---       resep_dokter_racikan (decides jenisresep "Racikan" for
---       antrean/farmasi/add) and password_asuransi (which kd_pj is BPJS); they
---       are not in the checked upstream extraction, so they could not be
---       drift-checked. The sandbox's BPJS payer code is 'BPJ'.
+--       departemen, pegawai.bidang -> bidang, pegawai.pendidikan -> pendidikan,
+--       resep_dokter.kode_brng -> databarang, resep_dokter_racikan.kd_racik ->
+--       metode_racik.
+--   The tables after kamar_inap (hospital identity, WS RS account, MR numbering,
+--   operating theatre, SEP / surat kontrol, doctor's prescription lines) serve
+--   the hospital-side web service (WS RS) and antrean/add of on-site JKN visits
+--   built from the SEP. The sandbox's BPJS payer code is 'BPJ'.
 --
 -- Loading
 --   Into an empty database that the loader chose (there is deliberately no
@@ -677,6 +678,296 @@ CREATE TABLE `kamar_inap` (
   KEY `trf_kamar` (`trf_kamar`),
   CONSTRAINT `kamar_inap_ibfk_2` FOREIGN KEY (`kd_kamar`) REFERENCES `kamar` (`kd_kamar`) ON DELETE CASCADE ON UPDATE CASCADE,
   CONSTRAINT `kamar_inap_ibfk_3` FOREIGN KEY (`no_rawat`) REFERENCES `reg_periksa` (`no_rawat`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+-- -----------------------------------------------------------------------------
+-- Hospital identity and the WS RS account: setting.kode_ppk is the hospital's
+-- BPJS PPK code (kdppkpelayanan of its SEPs); password_asuransi holds the BPJS
+-- payer's kd_pj and the WS RS user/password (AES_ENCRYPT'ed, as Khanza stores them).
+-- -----------------------------------------------------------------------------
+
+CREATE TABLE `password_asuransi` (
+  `kd_pj` char(3) NOT NULL,
+  `usere` varchar(700) DEFAULT NULL,
+  `passworde` varchar(700) DEFAULT NULL,
+  PRIMARY KEY (`kd_pj`),
+  UNIQUE KEY `usere` (`usere`,`passworde`),
+  CONSTRAINT `password_asuransi_ibfk_1` FOREIGN KEY (`kd_pj`) REFERENCES `penjab` (`kd_pj`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `setting` (
+  `nama_instansi` varchar(60) NOT NULL DEFAULT '',
+  `alamat_instansi` varchar(150) DEFAULT NULL,
+  `kabupaten` varchar(30) DEFAULT NULL,
+  `propinsi` varchar(30) DEFAULT NULL,
+  `kontak` varchar(50) NOT NULL,
+  `email` varchar(50) NOT NULL,
+  `aktifkan` enum('Yes','No') NOT NULL,
+  `kode_ppk` varchar(15) DEFAULT NULL,
+  `kode_ppkinhealth` varchar(15) DEFAULT NULL,
+  `kode_ppkkemenkes` varchar(15) DEFAULT NULL,
+  `wallpaper` longblob DEFAULT NULL,
+  `logo` longblob NOT NULL,
+  PRIMARY KEY (`nama_instansi`)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+-- -----------------------------------------------------------------------------
+-- Medical-record numbering (read by Khanza's WS RS pasienbaru): the format
+-- (MyISAM upstream, kept) and the last number used (no primary key upstream).
+-- -----------------------------------------------------------------------------
+
+CREATE TABLE `set_urut_no_rkm_medis` (
+  `urutan` enum('Straight','Middle','Terminal') NOT NULL,
+  `tahun` enum('Yes','No') NOT NULL,
+  `bulan` enum('Yes','No') NOT NULL,
+  `posisi_tahun_bulan` enum('Depan','Belakang') DEFAULT NULL,
+  PRIMARY KEY (`urutan`)
+) ENGINE=MyISAM DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `set_no_rkm_medis` (
+  `no_rkm_medis` varchar(15) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+-- -----------------------------------------------------------------------------
+-- Operating theatre schedule (WS RS jadwaloperasirs / jadwaloperasipasien).
+-- -----------------------------------------------------------------------------
+
+CREATE TABLE `ruang_ok` (
+  `kd_ruang_ok` varchar(3) NOT NULL,
+  `nm_ruang_ok` varchar(50) DEFAULT NULL,
+  PRIMARY KEY (`kd_ruang_ok`)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `paket_operasi` (
+  `kode_paket` varchar(15) NOT NULL,
+  `nm_perawatan` varchar(80) NOT NULL,
+  `kategori` enum('Kebidanan','Operasi') DEFAULT NULL,
+  `operator1` double NOT NULL,
+  `operator2` double NOT NULL,
+  `operator3` double NOT NULL,
+  `asisten_operator1` double DEFAULT NULL,
+  `asisten_operator2` double NOT NULL,
+  `asisten_operator3` double DEFAULT NULL,
+  `instrumen` double DEFAULT NULL,
+  `dokter_anak` double NOT NULL,
+  `perawaat_resusitas` double NOT NULL,
+  `dokter_anestesi` double NOT NULL,
+  `asisten_anestesi` double NOT NULL,
+  `asisten_anestesi2` double DEFAULT NULL,
+  `bidan` double NOT NULL,
+  `bidan2` double DEFAULT NULL,
+  `bidan3` double DEFAULT NULL,
+  `perawat_luar` double NOT NULL,
+  `sewa_ok` double NOT NULL,
+  `alat` double NOT NULL,
+  `akomodasi` double DEFAULT NULL,
+  `bagian_rs` double NOT NULL,
+  `omloop` double NOT NULL,
+  `omloop2` double DEFAULT NULL,
+  `omloop3` double DEFAULT NULL,
+  `omloop4` double DEFAULT NULL,
+  `omloop5` double DEFAULT NULL,
+  `sarpras` double DEFAULT NULL,
+  `dokter_pjanak` double DEFAULT NULL,
+  `dokter_umum` double DEFAULT NULL,
+  `kd_pj` char(3) DEFAULT NULL,
+  `status` enum('0','1') DEFAULT NULL,
+  `kelas` enum('-','Rawat Jalan','Kelas 1','Kelas 2','Kelas 3','Kelas Utama','Kelas VIP','Kelas VVIP') DEFAULT NULL,
+  PRIMARY KEY (`kode_paket`),
+  KEY `nm_perawatan` (`nm_perawatan`),
+  KEY `operator1` (`operator1`),
+  KEY `operator2` (`operator2`),
+  KEY `operator3` (`operator3`),
+  KEY `asisten_operator1` (`asisten_operator1`),
+  KEY `asisten_operator2` (`asisten_operator2`),
+  KEY `asisten_operator3` (`instrumen`),
+  KEY `dokter_anak` (`dokter_anak`),
+  KEY `perawat_resusitas` (`perawaat_resusitas`),
+  KEY `dokter_anestasi` (`dokter_anestesi`),
+  KEY `asisten_anastesi` (`asisten_anestesi`),
+  KEY `bidan` (`bidan`),
+  KEY `perawat_luar` (`perawat_luar`),
+  KEY `sewa_ok` (`sewa_ok`),
+  KEY `alat` (`alat`),
+  KEY `sewa_vk` (`akomodasi`),
+  KEY `bagian_rs` (`bagian_rs`),
+  KEY `omloop` (`omloop`),
+  KEY `kd_pj` (`kd_pj`),
+  KEY `asisten_anestesi2` (`asisten_anestesi2`),
+  KEY `omloop2` (`omloop2`),
+  KEY `omloop3` (`omloop3`),
+  KEY `omloop4` (`omloop4`),
+  KEY `omloop5` (`omloop5`),
+  KEY `status` (`status`),
+  KEY `kategori` (`kategori`),
+  KEY `bidan2` (`bidan2`),
+  KEY `bidan3` (`bidan3`),
+  KEY `asisten_operator3_2` (`asisten_operator3`),
+  CONSTRAINT `paket_operasi_ibfk_1` FOREIGN KEY (`kd_pj`) REFERENCES `penjab` (`kd_pj`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `booking_operasi` (
+  `no_rawat` varchar(17) NOT NULL,
+  `kode_paket` varchar(15) NOT NULL,
+  `tanggal` date NOT NULL,
+  `jam_mulai` time NOT NULL,
+  `jam_selesai` time DEFAULT NULL,
+  `status` enum('Menunggu','Proses Operasi','Selesai') DEFAULT NULL,
+  `kd_dokter` varchar(20) DEFAULT NULL,
+  `kd_ruang_ok` varchar(3) NOT NULL,
+  PRIMARY KEY (`no_rawat`,`kode_paket`,`tanggal`,`jam_mulai`),
+  KEY `no_rawat` (`no_rawat`),
+  KEY `kode_paket` (`kode_paket`),
+  KEY `kd_dokter` (`kd_dokter`),
+  KEY `kd_ruang_ok` (`kd_ruang_ok`) USING BTREE,
+  CONSTRAINT `booking_operasi_ibfk_1` FOREIGN KEY (`no_rawat`) REFERENCES `reg_periksa` (`no_rawat`) ON UPDATE CASCADE,
+  CONSTRAINT `booking_operasi_ibfk_2` FOREIGN KEY (`kode_paket`) REFERENCES `paket_operasi` (`kode_paket`) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT `booking_operasi_ibfk_3` FOREIGN KEY (`kd_dokter`) REFERENCES `dokter` (`kd_dokter`) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT `booking_operasi_ibfk_4` FOREIGN KEY (`kd_ruang_ok`) REFERENCES `ruang_ok` (`kd_ruang_ok`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+-- -----------------------------------------------------------------------------
+-- BPJS VClaim: the SEP of a visit (referral, kontrol letter, DPJP) and the surat
+-- kontrol written from an SEP for a later visit (its no_surat is the next SEP's
+-- noskdp and a kontrol booking's nomorreferensi). tglkkl is zero when no accident.
+-- -----------------------------------------------------------------------------
+
+CREATE TABLE `bridging_sep` (
+  `no_sep` varchar(40) NOT NULL DEFAULT '',
+  `no_rawat` varchar(17) DEFAULT NULL,
+  `tglsep` date DEFAULT NULL,
+  `tglrujukan` date DEFAULT NULL,
+  `no_rujukan` varchar(40) DEFAULT NULL,
+  `kdppkrujukan` varchar(12) DEFAULT NULL,
+  `nmppkrujukan` varchar(200) DEFAULT NULL,
+  `kdppkpelayanan` varchar(12) DEFAULT NULL,
+  `nmppkpelayanan` varchar(200) DEFAULT NULL,
+  `jnspelayanan` enum('1','2') DEFAULT NULL,
+  `catatan` varchar(100) DEFAULT NULL,
+  `diagawal` varchar(10) DEFAULT NULL,
+  `nmdiagnosaawal` varchar(400) DEFAULT NULL,
+  `kdpolitujuan` varchar(15) DEFAULT NULL,
+  `nmpolitujuan` varchar(50) DEFAULT NULL,
+  `klsrawat` enum('1','2','3') DEFAULT NULL,
+  `klsnaik` enum('','1','2','3','4','5','6','7','8') NOT NULL,
+  `pembiayaan` enum('','1','2','3') NOT NULL,
+  `pjnaikkelas` varchar(100) NOT NULL,
+  `lakalantas` enum('0','1','2','3') DEFAULT NULL,
+  `user` varchar(25) DEFAULT NULL,
+  `nomr` varchar(15) DEFAULT NULL,
+  `nama_pasien` varchar(100) DEFAULT NULL,
+  `tanggal_lahir` date DEFAULT NULL,
+  `peserta` varchar(100) DEFAULT NULL,
+  `jkel` enum('L','P') DEFAULT NULL,
+  `no_kartu` varchar(25) DEFAULT NULL,
+  `tglpulang` datetime DEFAULT NULL,
+  `asal_rujukan` enum('1. Faskes 1','2. Faskes 2(RS)') NOT NULL,
+  `eksekutif` enum('0. Tidak','1.Ya') NOT NULL,
+  `cob` enum('0. Tidak','1.Ya') NOT NULL,
+  `notelep` varchar(40) NOT NULL,
+  `katarak` enum('0. Tidak','1.Ya') NOT NULL,
+  `tglkkl` date NOT NULL,
+  `keterangankkl` varchar(100) NOT NULL,
+  `suplesi` enum('0. Tidak','1.Ya') NOT NULL,
+  `no_sep_suplesi` varchar(40) NOT NULL,
+  `kdprop` varchar(10) NOT NULL,
+  `nmprop` varchar(50) NOT NULL,
+  `kdkab` varchar(10) NOT NULL,
+  `nmkab` varchar(50) NOT NULL,
+  `kdkec` varchar(10) NOT NULL,
+  `nmkec` varchar(50) NOT NULL,
+  `noskdp` varchar(40) NOT NULL,
+  `kddpjp` varchar(10) NOT NULL,
+  `nmdpdjp` varchar(100) NOT NULL,
+  `tujuankunjungan` enum('0','1','2') NOT NULL,
+  `flagprosedur` enum('','0','1') NOT NULL,
+  `penunjang` enum('','1','2','3','4','5','6','7','8','9','10','11','12') NOT NULL,
+  `asesmenpelayanan` enum('','1','2','3','4','5') NOT NULL,
+  `kddpjplayanan` varchar(10) NOT NULL,
+  `nmdpjplayanan` varchar(100) NOT NULL,
+  PRIMARY KEY (`no_sep`),
+  KEY `no_rawat` (`no_rawat`),
+  CONSTRAINT `bridging_sep_ibfk_1` FOREIGN KEY (`no_rawat`) REFERENCES `reg_periksa` (`no_rawat`) ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `bridging_surat_kontrol_bpjs` (
+  `no_sep` varchar(40) DEFAULT NULL,
+  `tgl_surat` date NOT NULL,
+  `no_surat` varchar(40) NOT NULL,
+  `tgl_rencana` date DEFAULT NULL,
+  `kd_dokter_bpjs` varchar(20) DEFAULT NULL,
+  `nm_dokter_bpjs` varchar(50) DEFAULT NULL,
+  `kd_poli_bpjs` varchar(15) DEFAULT NULL,
+  `nm_poli_bpjs` varchar(40) DEFAULT NULL,
+  `status_prb` enum('','01. Diabetes Melitus','02. Hipertensi','03. Asma','04. Penyakit Jantung','05. PPOK','06. Skizofrenia','07. Stroke','08. Epilepsi','09. SLE') NOT NULL,
+  `HBA1C` varchar(5) NOT NULL,
+  `GDP` varchar(5) NOT NULL,
+  `GD2JPP` varchar(5) NOT NULL,
+  `eGFR` varchar(5) NOT NULL,
+  `TD_Sistolik` varchar(5) NOT NULL,
+  `TD_Diastolik` varchar(5) NOT NULL,
+  `LDL` varchar(5) NOT NULL,
+  `Rata_TD_Sistolik` varchar(5) NOT NULL,
+  `Rata_TD_Diastolik` varchar(5) NOT NULL,
+  `JantungKoroner` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Stroke` enum('','0. Tidak','1. Ya') NOT NULL,
+  `VaskularPerifer` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Aritmia` enum('','0. Tidak','1. Ya') NOT NULL,
+  `AtrialFibrilasi` enum('','0. Tidak','1. Ya') NOT NULL,
+  `NadiIstirahat` varchar(5) NOT NULL,
+  `SesakNapas3Bulan` enum('','0. Tidak','1. Ya') NOT NULL,
+  `NyeriDada3Bulan` enum('','0. Tidak','1. Ya') NOT NULL,
+  `SesakNapasAktivitas` enum('','0. Tidak','1. Ya') NOT NULL,
+  `NyeriDadaAktivitas` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Terkontrol` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Gejala2xMinggu` enum('','0. Tidak','1. Ya') NOT NULL,
+  `BangunMalam` enum('','0. Tidak','1. Ya') NOT NULL,
+  `KeterbatasanFisik` enum('','0. Tidak','1. Ya') NOT NULL,
+  `FungsiParu` varchar(5) NOT NULL,
+  `SkorMMRC` varchar(5) NOT NULL,
+  `Eksaserbasi1Tahun` enum('','0. Tidak','1. Ya') NOT NULL,
+  `MampuAktivitas` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Epileptik6Bulan` enum('','0. Tidak','1. Ya') NOT NULL,
+  `EfekSampingOAB` enum('','0. Tidak','1. Ya') NOT NULL,
+  `HamilMenyusui` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Remisi` varchar(5) NOT NULL,
+  `TerapiRumatan` enum('','0. Tidak','1. Ya') NOT NULL,
+  `Usia` varchar(5) NOT NULL,
+  `AsamUrat` varchar(5) NOT NULL,
+  `RemisiSLE` varchar(5) NOT NULL,
+  `Hamil` enum('','0. Tidak','1. Ya') NOT NULL,
+  PRIMARY KEY (`no_surat`),
+  KEY `bridging_surat_kontrol_bpjs_ibfk_1` (`no_sep`),
+  CONSTRAINT `bridging_surat_kontrol_bpjs_ibfk_1` FOREIGN KEY (`no_sep`) REFERENCES `bridging_sep` (`no_sep`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+-- -----------------------------------------------------------------------------
+-- What the doctor prescribed: plain lines and compounded (racikan) ones; a
+-- racikan row makes antrean/farmasi/add say "Racikan". Their foreign keys to the
+-- drug master (databarang) and metode_racik are left out; the indexes stay.
+-- -----------------------------------------------------------------------------
+
+CREATE TABLE `resep_dokter` (
+  `no_resep` varchar(14) DEFAULT NULL,
+  `kode_brng` varchar(15) DEFAULT NULL,
+  `jml` double DEFAULT NULL,
+  `aturan_pakai` varchar(150) DEFAULT NULL,
+  KEY `no_resep` (`no_resep`),
+  KEY `kode_brng` (`kode_brng`),
+  CONSTRAINT `resep_dokter_ibfk_1` FOREIGN KEY (`no_resep`) REFERENCES `resep_obat` (`no_resep`) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
+
+CREATE TABLE `resep_dokter_racikan` (
+  `no_resep` varchar(14) NOT NULL,
+  `no_racik` varchar(2) NOT NULL,
+  `nama_racik` varchar(100) NOT NULL,
+  `kd_racik` varchar(3) NOT NULL,
+  `jml_dr` int(11) NOT NULL,
+  `aturan_pakai` varchar(150) NOT NULL,
+  `keterangan` varchar(50) NOT NULL,
+  PRIMARY KEY (`no_resep`,`no_racik`),
+  KEY `kd_racik` (`kd_racik`),
+  CONSTRAINT `resep_dokter_racikan_ibfk_1` FOREIGN KEY (`no_resep`) REFERENCES `resep_obat` (`no_resep`) ON DELETE CASCADE ON UPDATE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;
 
 SET SQL_MODE = @OLD_SQL_MODE;

@@ -127,10 +127,9 @@ async def test_explain_uses_a_key_on_every_big_table(
     khanza_with_history: str, connect_to: Connect, mariadb_server: MariaDBServer
 ) -> None:
     mariadb_server.sql("""
-        CREATE TABLE resep_dokter_racikan (no_resep varchar(14) NOT NULL,
-          no_racik varchar(2) NOT NULL, PRIMARY KEY (no_resep, no_racik)) DEFAULT CHARSET=latin1;
-        INSERT INTO resep_dokter_racikan
-          SELECT no_resep, '1' FROM resep_obat WHERE no_resep < '2025';
+        INSERT INTO resep_dokter_racikan (no_resep, no_racik, nama_racik, kd_racik, jml_dr,
+          aturan_pakai, keterangan)
+          SELECT no_resep, '1', '-', '-', 1, '-', '-' FROM resep_obat WHERE no_resep < '2025';
         ANALYZE TABLE resep_dokter_racikan;""", khanza_with_history)
     conn = await connect_to(khanza_with_history)
     assert (await fetch_all(conn, "SELECT COUNT(*) AS n FROM reg_periksa", ()))[0]["n"] > 1000
