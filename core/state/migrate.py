@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiomysql
+import sqlparse
+import sqlparse.sql
+from sqlparse.tokens import Comment, Punctuation
 
 from core.errors import ConfigError
 
-__all__ = ["MIGRATIONS_DIR", "Migration", "available", "current_version", "migrate"]
+__all__ = [
+    "MIGRATIONS_DIR", "Migration", "available", "current_version", "migrate", "split_statements",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +41,38 @@ class Migration:
     path: Path
 
     def statements(self) -> list[str]:
-        """The file's statements; our migrations keep ';' out of strings and comments."""
-        lines = [
-            line for line in self.path.read_text(encoding="utf-8").splitlines()
-            if not line.lstrip().startswith("--")
-        ]
-        statements = [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-        for statement in statements:
-            if statement.count("'") % 2:
-                raise ConfigError(f"migration {self.path.name}: a ';' inside a quoted string "
-                                  f"splits a statement: {statement[:60]!r}...")
-        return statements
+        """The file's statements, split by a SQL tokenizer (sqlparse).
+
+        A ';' inside a string, a quoted name or a comment does not end a statement, and
+        comments (``--``, ``#``, ``/* */``) are removed from what is sent, so a file written
+        for the ``mariadb`` client runs here the same way. Executable comments (``/*! */``)
+        are kept: the server runs them. The terminating ';' is dropped because each
+        statement is sent on its own, without the client's multi-statement mode.
+        """
+        return split_statements(self.path.read_text(encoding="utf-8"))
+
+
+def _tokens(sql: str) -> Iterator[sqlparse.sql.Token]:
+    for parsed in sqlparse.parse(sql):
+        yield from parsed.flatten()  # type: ignore[no-untyped-call]  # sqlparse is untyped
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a SQL script into statements that can be sent one by one (see ``statements``)."""
+    statements: list[str] = []
+    parts: list[str] = []
+    for token in _tokens(sql + "\n;"):  # the closing ';' flushes a last unterminated statement
+        if token.ttype in Punctuation and token.value == ";":
+            text = "".join(parts).strip()
+            if text:
+                statements.append(text)
+            parts = []
+        elif token.ttype in Comment and not token.value.startswith("/*!"):
+            # Keep the comment's separation: "a/* */b" and "a -- x\nb" are two words.
+            parts.append("\n" if token.ttype in Comment.Single else " ")
+        else:
+            parts.append(token.value)
+    return statements
 
 
 def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:

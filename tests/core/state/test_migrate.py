@@ -10,7 +10,7 @@ import pytest
 from core.db import connect
 from core.errors import ConfigError
 from core.settings import DatabaseUrl
-from core.state.migrate import available, current_version, migrate
+from core.state.migrate import available, current_version, migrate, split_statements
 
 
 async def test_fresh_database_gets_every_table(state_db_url: str) -> None:
@@ -60,11 +60,61 @@ def test_misnamed_migration_file_is_an_error(tmp_path: Path) -> None:
         available(tmp_path)
 
 
-def test_semicolon_inside_a_string_is_caught(tmp_path: Path) -> None:
-    (tmp_path / "0001_x.sql").write_text("CREATE TABLE t (a INT COMMENT 'one; two');\n")
+# A migration as someone would write it for the mariadb client: ';' inside strings, a
+# quoted name and comments, comments of all three kinds, and no ';' after the last statement.
+REAL_SQL = """-- 0001: notes; with a semicolon in the header comment
+CREATE TABLE note (
+    id INT NOT NULL PRIMARY KEY,   # the key; nothing else
+    `body;text` VARCHAR(100) NOT NULL COMMENT 'free text; may hold a '';'' too',
+    kind VARCHAR(10) NOT NULL DEFAULT "a;b" /* a default; with a ';' */
+) ENGINE=InnoDB;
+/* Two rows; the second one's text looks like the start of a comment. */
+INSERT INTO note VALUES (1, 'one; two', DEFAULT), (2, '-- not a comment; /* nor this */', 'c');
+UPDATE note SET kind = CONCAT(kind, ';') WHERE id = 1  -- the file ends without ';'
+"""
+
+
+def test_statements_split_only_where_a_statement_ends(tmp_path: Path) -> None:
+    (tmp_path / "0001_notes.sql").write_text(REAL_SQL)
     [migration] = available(tmp_path)
-    with pytest.raises(ConfigError, match="inside a quoted string"):
-        migration.statements()
+    statements = migration.statements()
+    assert [s.split()[0] for s in statements] == ["CREATE", "INSERT", "UPDATE"]
+    assert "'free text; may hold a '';'' too'" in statements[0]
+    assert "`body;text`" in statements[0] and '"a;b"' in statements[0]
+    assert "'-- not a comment; /* nor this */'" in statements[1]
+    assert statements[2] == "UPDATE note SET kind = CONCAT(kind, ';') WHERE id = 1"
+    for statement in statements:
+        assert "the key" not in statement and "Two rows" not in statement
+        assert "with a ';'" not in statement  # comments are not sent
+
+
+def test_executable_comments_are_kept() -> None:
+    assert split_statements("/*!40101 SET NAMES utf8mb4 */; SELECT 1; -- done") == [
+        "/*!40101 SET NAMES utf8mb4 */", "SELECT 1"]
+
+
+async def test_a_real_sql_file_migrates(state_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "0001_notes.sql").write_text(REAL_SQL)
+    (tmp_path / "0002_more.sql").write_text(
+        "INSERT INTO note (id, `body;text`) VALUES (3, 'x;y'); # one more\n")
+    connection = await connect(DatabaseUrl.parse(state_db_url), setting="state")
+    try:
+        applied = await migrate(connection, tmp_path)
+        assert [(m.version, m.name) for m in applied] == [(1, "notes"), (2, "more")]
+        async with connection.cursor() as cursor:
+            await cursor.execute("SELECT id, `body;text`, kind FROM note ORDER BY id")
+            rows = await cursor.fetchall()
+            await cursor.execute(
+                "SELECT COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA ="
+                " DATABASE() AND TABLE_NAME = 'note' AND COLUMN_NAME = 'body;text'")
+            comment = await cursor.fetchone()
+        assert rows == ((1, "one; two", "a;b;"), (2, "-- not a comment; /* nor this */", "c"),
+                        (3, "x;y", "a;b"))
+        assert comment == ("free text; may hold a ';' too",)
+        assert await migrate(connection, tmp_path) == []
+        assert await current_version(connection) == 2
+    finally:
+        connection.close()
 
 
 def test_shipped_migrations_split_cleanly() -> None:
