@@ -48,6 +48,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sandbox.bpjs_encode import encrypt  # noqa: E402
 from worker.bpjs import crypto, lzstring  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache"
@@ -165,7 +166,7 @@ def build_payloads() -> list[Payload]:
                 getlisttask_rows(rows, international), ensure_ascii=False, separators=(",", ":")
             )
             name = f"{rows} rows {'intl' if international else 'ASCII'}"
-            ciphertext = crypto.encrypt(CONSID, SECRET, TIMESTAMP, plain)
+            ciphertext = encrypt(CONSID, SECRET, TIMESTAMP, plain)
             payloads.append(Payload(name, rows, international, plain, ciphertext))
     return payloads
 

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import faults
+from sandbox.bpjs_encode import encrypt
 from sandbox.fake_bpjs.config import BAD_DATE, NO_CONTENT, UNREGISTERED, Answer, FakeBpjsConfig
 from sandbox.fake_bpjs.state import Booking, FakeBpjsState, _date
 from worker.bpjs import crypto
@@ -45,7 +46,7 @@ def _reply(request: web.Request, answer: Answer, *, plain: bool = False) -> web.
     config = request.app[CONFIG_KEY]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     secret = config.encrypt_secret or config.secret
-    return _envelope(code, message, crypto.encrypt(config.consid, secret,
+    return _envelope(code, message, encrypt(config.consid, secret,
                                                    request.headers["X-timestamp"], text))
 
 

@@ -1,5 +1,8 @@
 """BPJS Antrean RS request signing and response decryption (reference §1, §2).
 
+Only the decrypting side: encryption, which only the fake BPJS server and the tests need,
+is ``sandbox/bpjs_encode.py``.
+
 BPJS encrypts each response with a key derived from consid, secret *and the request's
 X-timestamp*, so the same bytes decrypt only with that request's timestamp string. A wrong
 key almost always shows up as bad PKCS#7 padding, which is why padding is checked strictly
@@ -59,7 +62,6 @@ __all__ = [
     "decrypt_json",
     "decrypt_json_async",
     "derive_key",
-    "encrypt",
     "signature",
 ]
 
@@ -229,10 +231,3 @@ async def decrypt_json_async(consid: str, secret: str, timestamp: str, ciphertex
     steps = _decrypt_json_steps(consid, secret, timestamp, ciphertext_b64)
     return await lzstring.run_sliced(steps, _SLICE_SECONDS)
 
-
-def encrypt(consid: str, secret: str, timestamp: str, json_text: str) -> str:
-    """The inverse of :func:`decrypt`, as BPJS does it; used by the fake BPJS server."""
-    data = lzstring.compress_to_encoded_uri_component(json_text).encode("ascii")
-    pad = AES.block_size - len(data) % AES.block_size
-    ciphertext: bytes = _cipher(consid, secret, timestamp).encrypt(data + bytes([pad]) * pad)
-    return base64.b64encode(ciphertext).decode("ascii")

@@ -1,4 +1,7 @@
-"""lz-string 1.5.0 (JavaScript) ``EncodedURIComponent`` transport, ported for BPJS responses.
+"""lz-string 1.5.0 (JavaScript) ``EncodedURIComponent`` decoder, ported for BPJS responses.
+
+Production only ever decodes; the matching compressor (for the fake BPJS server, the tests
+and the benchmarks) lives in ``sandbox/bpjs_encode.py`` and shares this module's notes.
 
 BPJS compresses every encrypted response with the JavaScript library's
 ``compressToEncodedURIComponent``, so the only correct decoder is one that reproduces that
@@ -8,8 +11,8 @@ library bit for bit. Three properties of the original drive this port:
   units; the LZW dictionary, the 8/16-bit literals and ``charAt(0)`` all work on them. An
   emoji is two units, and a dictionary entry may end between its halves. Walking Python code
   points instead (as PyPI ``lzstring`` 1.0.4 does) writes 17-bit values into 16-bit fields and
-  corrupts every text with an astral character. Here the compressor splits astral characters
-  into surrogate pairs first, and the decompressor produces code units and rejoins the pairs
+  corrupts every text with an astral character. The compressor splits astral characters
+  into surrogate pairs first, and this decompressor produces code units and rejoins the pairs
   once at the end.
 * **A faithful bit stream.** The transport is exactly base64 (with ``-`` for ``/``, no padding)
   of an MSB-first bit stream in which each LZW code is written least significant bit first.
@@ -25,7 +28,8 @@ library bit for bit. Three properties of the original drive this port:
 The JavaScript compressor also has a quirk worth preserving: it keeps its dictionary in a
 plain object, where assigning the key ``"__proto__"`` is a no-op. That entry's number is used
 up but never found again, and the output differs from a naive port for any text containing
-``__proto__``. The port reproduces it so that our fake BPJS server emits identical bytes.
+``__proto__``. The sandbox compressor reproduces it so that our fake BPJS server emits
+identical bytes; decoding needs nothing special for it.
 
 The decoder is written as a generator that can pause every thousand codes or so. The
 synchronous API runs it straight through; :func:`run_sliced` runs it (or any computation
@@ -57,7 +61,6 @@ __all__ = [
     "IMPLEMENTATION",
     "LZStringError",
     "LoneSurrogateError",
-    "compress_to_encoded_uri_component",
     "decompress_from_encoded_uri_component",
     "decompress_from_encoded_uri_component_async",
     "decompress_from_encoded_uri_component_steps",
@@ -85,7 +88,6 @@ _NOT_URI_CHAR: Final = re.compile(r"[^A-Za-z0-9+\-]")
 _B64_TO_URI: Final = bytes.maketrans(b"/", b"-")
 # Reverses the bit order inside each byte: turns the MSB-first stream into LSB-first words.
 _REVERSE_BITS: Final = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
-_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 # Codes between pauses of the cooperative decoder: about a millisecond of work, small enough
@@ -93,136 +95,6 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 # the pauses cost nothing measurable.
 _CODES_PER_STEP: Final = 1024
 _NEVER: Final = 1 << 62
-
-
-# --- compression ---------------------------------------------------------------------------
-
-
-def _split_astral(match: re.Match[str]) -> str:
-    cp = ord(match.group()) - 0x10000
-    return chr(0xD800 | (cp >> 10)) + chr(0xDC00 | (cp & 0x3FF))
-
-
-def _to_code_units(text: str) -> str:
-    """Re-express ``text`` as one Python char per UTF-16 code unit, as JavaScript sees it."""
-    if text.isascii():
-        return text
-    lone = _SURROGATE.search(text)
-    if lone is not None:
-        raise LoneSurrogateError(
-            f"cannot compress text with a lone surrogate U+{ord(lone.group()):04X} "
-            f"at index {lone.start()}"
-        )
-    return _ASTRAL.sub(_split_astral, text)
-
-
-def _compress(units: str) -> tuple[bytes, int]:
-    """LZW-compress code units exactly like lz-string's ``_compress``.
-
-    Returns the bit stream as MSB-first bytes (zero-padded) and its length in bits, so any
-    transport alphabet can be laid over it. Each value is written LSB first, as in the
-    original; keeping the stream as a little-endian integer accumulator makes that a shift
-    and an OR per code instead of a loop per bit.
-    """
-    dictionary: dict[str, int] = {}
-    to_create: set[str] = set()
-    dict_size = 3
-    num_bits = 2
-    enlarge_in = 2  # the original compensates for the first entry, which does not count
-    w = ""
-    words: list[int] = []
-    words_append = words.append
-    acc = 0  # pending stream bits, bit k = k-th bit of the stream
-    nacc = 0
-
-    for c in units:
-        if c not in dictionary:
-            dictionary[c] = dict_size
-            dict_size += 1
-            to_create.add(c)
-        wc = w + c
-        if wc in dictionary:
-            w = wc
-            continue
-        if w in to_create:
-            cu = ord(w)
-            if cu < 256:
-                acc |= cu << (nacc + num_bits)  # marker 0, then 8 bits
-                nacc += num_bits + 8
-            else:
-                acc |= (1 | (cu << num_bits)) << nacc  # marker 1, then 16 bits
-                nacc += num_bits + 16
-            enlarge_in -= 1
-            if enlarge_in == 0:
-                enlarge_in = 1 << num_bits
-                num_bits += 1
-            to_create.remove(w)
-        else:
-            acc |= dictionary[w] << nacc
-            nacc += num_bits
-        enlarge_in -= 1
-        if enlarge_in == 0:
-            enlarge_in = 1 << num_bits
-            num_bits += 1
-        while nacc >= 32:
-            words_append(acc & 0xFFFFFFFF)
-            acc >>= 32
-            nacc -= 32
-        # JavaScript's `dict["__proto__"] = n` sets the prototype instead: the number is
-        # spent but the entry never exists. Reproduced for byte-identical output.
-        if wc != "__proto__":
-            dictionary[wc] = dict_size
-        dict_size += 1
-        w = c
-
-    if w:
-        if w in to_create:
-            cu = ord(w)
-            if cu < 256:
-                acc |= cu << (nacc + num_bits)
-                nacc += num_bits + 8
-            else:
-                acc |= (1 | (cu << num_bits)) << nacc
-                nacc += num_bits + 16
-            enlarge_in -= 1
-            if enlarge_in == 0:
-                enlarge_in = 1 << num_bits
-                num_bits += 1
-        else:
-            acc |= dictionary[w] << nacc
-            nacc += num_bits
-        enlarge_in -= 1
-        if enlarge_in == 0:
-            num_bits += 1
-    acc |= 2 << nacc  # end-of-stream marker
-    nacc += num_bits
-
-    nbits = 32 * len(words) + nacc
-    packed = array("I", words)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    stream = packed.tobytes() + acc.to_bytes((nacc + 7) // 8, "little")
-    return stream.translate(_REVERSE_BITS), nbits
-
-
-def _to_uri(stream: bytes, nbits: int) -> str:
-    """Lay the URI-safe alphabet over a bit stream, ending like the original does."""
-    # The original always ends with a (possibly all-zero) flush char after the end marker.
-    nchars = nbits // 6 + 1
-    stream += b"\0" * ((nchars * 6 + 7) // 8 - len(stream))
-    return base64.b64encode(stream).translate(_B64_TO_URI)[:nchars].decode("ascii")
-
-
-def compress_to_encoded_uri_component(text: str) -> str:
-    """Compress like JavaScript ``LZString.compressToEncodedURIComponent(text)``.
-
-    Raises :class:`LoneSurrogateError` for text the decompressor would refuse, so that
-    anything we produce round-trips.
-    """
-    units = _to_code_units(text)  # also the lone-surrogate check for the native path
-    if _native is not None:
-        return _native.compress_to_encoded_uri_component(text)
-    return _to_uri(*_compress(units))
 
 
 # --- decompression -------------------------------------------------------------------------
@@ -474,20 +346,21 @@ async def decompress_from_encoded_uri_component_async(
 
 # --- optional native backend ---------------------------------------------------------------
 
-# Inputs whose outputs are known from lz-string 1.5.0 itself: plain ASCII, a BMP/astral mix,
-# and the "__proto__" quirk. A native codec must agree with the pure port on all of them.
+# Streams written by lz-string 1.5.0 itself (npm, under Node 20) and their text: plain
+# ASCII, a BMP/astral mix, and the "__proto__" quirk. A native codec must decode them all.
 _SELF_TEST: Final = (
-    "",
-    '[{"nmpoli":"ANAK","nmsubspesialis":"ANAK","kdsubspesialis":"ANA","kdpoli":"ANA"}]',
-    "Ahmad \U0001f600 Zain \u738b\u5c0f\u660e Jos\u00e9 \U0001d518\U0001d518\U0001f3e5",
-    "__proto__ __proto__ __proto__",
+    ("Q", ""),
+    ("NobwRAdgtgDg9gGwJZgFxgIIDkMGkwA0kUAzgK4BGJMApiUgIbIlqY75EDWAJuVbfSZIW6bBkJge8ZKzFgAvgF0gA",
+     '[{"nmpoli":"ANAK","nmsubspesialis":"ANAK","kdsubspesialis":"ANA","kdpoli":"ANA"}]'),
+    ("IICwtghgJgBIvBuAA9mAtCBLAdkA", "Ahmad \U0001f600 Zain"),
+    ("tHOngdRwZgBAUg9gzgS4oHg3Cn+xQCICHa8AdgcwgBUALQabwg",
+     "\u738b\u5c0f\u660e Jos\u00e9 \U0001f3e5 \u0110\u1eb7ng Th\u1ecb"),
+    ("PrAOCcHsBdJACEEZ2IsVYiA", "__proto__ __proto__ __proto__"),
 )
 
 
 class _NativeCodec(Protocol):
     """The parts of ``lz_string`` we call."""
-
-    def compress_to_encoded_uri_component(self, text: str, /) -> str: ...
 
     def decompress_from_encoded_uri_component(self, text: str, /) -> str | None: ...
 
@@ -499,11 +372,8 @@ def _load_native() -> _NativeCodec | None:
         return None
     codec: _NativeCodec = lz_string
     try:
-        for sample in _SELF_TEST:
-            expected = _to_uri(*_compress(_to_code_units(sample)))
-            if codec.compress_to_encoded_uri_component(sample) != expected:
-                raise ValueError("compressed output differs")
-            if codec.decompress_from_encoded_uri_component(expected) != sample:
+        for stream, text in _SELF_TEST:
+            if codec.decompress_from_encoded_uri_component(stream) != text:
                 raise ValueError("decompressed output differs")
     except Exception as exc:  # noqa: BLE001 - any failure just disables the fast path
         logger.warning("lzstring-codec disagrees with lz-string 1.5.0 (%s); not using it", exc)

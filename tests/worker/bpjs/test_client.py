@@ -23,8 +23,8 @@ from core.bpjs.models import AntreanAdd, Batal, FarmasiAdd, UpdateJadwalDokter, 
 from core.errors import FixThenRetryError, Outcome, PermanentError, RetryableError
 from core.settings import Settings
 from sandbox import faults
+from sandbox.bpjs_encode import encrypt
 from sandbox.fake_bpjs import FakeBpjsConfig, RunningFake, running
-from worker.bpjs import crypto
 from worker.bpjs.client import BpjsClient
 
 CONSID, SECRET, USER_KEY = "1234", "client-test-secret", "client-test-user-key"
@@ -76,7 +76,7 @@ def envelope(
         body: dict[str, Any] = {key: {"code": code, "message": message}}
         if response is not None:
             body["response"] = (
-                crypto.encrypt(CONSID, SECRET, stamp, json.dumps(response))
+                encrypt(CONSID, SECRET, stamp, json.dumps(response))
                 if isinstance(response, list)
                 else response
             )
