@@ -158,7 +158,7 @@ async def _record_success(
         logger.debug("%s %s %s -> %s (norm %s)", upstream, snapshot.kodebooking, step.name,
                      sent.outcome.value, mask(snapshot.add.norm if snapshot.add else ""))
     if upstream == "bpjs" and services.settings.khanza_writeback:
-        await write_back(services, snapshot, step)
+        await write_back(services.khanza, snapshot, step)
 
 
 async def _record_failure(
