@@ -11,7 +11,7 @@ so two numbers matter and both are measured here on the same payloads and machin
    obvious alternatives (a worker thread, a process pool), which is what ``crypto.py``'s
    design rests on.
 
-Node also re-encrypts every plaintext, so the report shows whether our encrypt() output is
+Node also re-encrypts every plaintext, so the report shows whether the sandbox encrypt() is
 byte-identical to Node crypto + lz-string at every size.
 
 Run from the repository root::
