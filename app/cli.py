@@ -3,7 +3,7 @@
 Each subcommand lives in ``app/commands/<name>.py`` with a ``register``
 function; this module only wires them up and enforces the contract every
 command shares (DESIGN.md, CLI): errors are one line on stderr and a non-zero
-exit code, never a traceback.
+exit code (``core.exitcodes``), never a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import NoReturn
 
 from app.commands import beds, bpjs, check, daemon, dashboard, queue, sirs
 from app.commands.base import CommandError
-from core.errors import BridgeError
+from core import exitcodes
+from core.errors import BridgeError, UnavailableError
 
 __all__ = ["build_parser", "main"]
 
@@ -31,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exitcodes.CONFIG)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,11 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger().addHandler(logging.NullHandler())
     try:
         return int(asyncio.run(args.handler(args)))
+    except UnavailableError as exc:
+        print(f"simrs-bridge: {exc}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
     except (BridgeError, CommandError) as exc:
         print(f"simrs-bridge: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.CONFIG
     except KeyboardInterrupt:
-        return 130
+        return exitcodes.INTERRUPTED
 
 
 if __name__ == "__main__":
