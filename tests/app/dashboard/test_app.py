@@ -63,6 +63,9 @@ async def test_figures_equal_redis_and_database(dashboard: Dashboard) -> None:
         assert sum(b["count"] for b in shown["buckets"]) == calls
         assert shown["p95_ms"] >= shown["p50_ms"] > 0 or shown["p50_ms"] == 0
         assert shown["last_success"] is not None
+        # ISO 8601 with the hospital's offset, never a naive time.
+        assert shown["last_success"].endswith("+07:00"), shown["last_success"]
+        assert all(b["start"].endswith("+07:00") for b in shown["buckets"])
         assert shown["breaker"]["state"] == "closed"
     assert figures["dead_letters_open"] == 0
     assert figures["producer"]["visits"] == 5
