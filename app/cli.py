@@ -13,6 +13,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import NoReturn
 
 from app.commands import beds, bpjs, check, daemon, dashboard, queue, sirs
@@ -35,11 +36,19 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(exitcodes.CONFIG)
 
 
+def _version() -> str:
+    try:
+        return metadata.version("simrs-bridge")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="simrs-bridge",
         description="Keeps BPJS Antrean RS and Kemenkes RS Online in step with SIMRS Khanza.",
     )
+    parser.add_argument("--version", action="version", version=f"simrs-bridge {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(sub)
