@@ -14,9 +14,12 @@ import asyncio
 import logging
 from datetime import date
 
+import redis.asyncio as aioredis
+
 from app.commands.base import Subparsers
 from app.commands.check import warn_unreachable_upstreams
 from core import db, systemd
+from core.heartbeat import beat_forever
 from core.logging import setup_logging
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.startup import prepare
@@ -42,10 +45,16 @@ async def _worker(args: argparse.Namespace) -> int:
     settings = await start("worker")
     # Not a reason to refuse to start (jobs wait behind the breaker), but said at once.
     probe = asyncio.create_task(warn_unreachable_upstreams(settings), name="upstream-probe")
+    redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    beating = asyncio.Event()
+    heart = asyncio.create_task(beat_forever(redis, "worker", beating), name="heartbeat")
     try:
         return await systemd.run_worker(build_worker(settings, burst=args.burst))
     finally:
         probe.cancel()
+        beating.set()
+        await heart
+        await redis.aclose()
 
 
 async def _producer(args: argparse.Namespace) -> int:
@@ -66,6 +75,7 @@ async def _producer(args: argparse.Namespace) -> int:
         async with asyncio.TaskGroup() as group:
             group.create_task(producer.run(settings.producer_interval, nudges, stop))
             group.create_task(inbox.run(stop))
+            group.create_task(beat_forever(producer.queue, "producer", stop))
             life.ready()
         await life.close()
         logger.info("producer stopped")

@@ -7,14 +7,17 @@ wrong (a refused password) exits 2 at once (``RestartPreventExitStatus=2``).
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
 from core import exitcodes
+from core.keys import heartbeat_key
 from core.settings import Settings
 from sandbox.services import MariaDBServer, free_port
 
@@ -93,3 +96,29 @@ def test_worker_starts_with_an_upstream_down_and_names_it(
         assert "SIMRS_BRIDGE_SIRS_BASE_URL" not in log.read_text()
     finally:
         stop(process)
+
+
+async def test_worker_and_producer_beat_in_redis(
+    bridge_settings: Settings, tmp_path: Path, redis: aioredis.Redis,
+) -> None:
+    await redis.delete(heartbeat_key("worker"), heartbeat_key("producer"))
+    env = env_for(tmp_path, bridge_settings, producer_interval="0.5")
+    processes = [spawn([name], env, tmp_path / f"{name}.log") for name in ("worker", "producer")]
+    try:
+        deadline = time.monotonic() + 30
+        seen: dict[str, dict[bytes, bytes]] = {}
+        while time.monotonic() < deadline and len(seen) < 2:
+            for name in ("worker", "producer"):
+                fields = await redis.hgetall(heartbeat_key(name))
+                if fields:
+                    seen[name] = fields
+            await asyncio.sleep(0.2)
+        assert set(seen) == {"worker", "producer"}, [
+            (tmp_path / f"{n}.log").read_text()[-1500:] for n in ("worker", "producer")]
+        for name, process in zip(("worker", "producer"), processes, strict=True):
+            (field, value), = seen[name].items()
+            assert field.decode().endswith(f":{process.pid}")
+            assert abs(float(value) - time.time()) < 30
+    finally:
+        for process in processes:
+            stop(process)

@@ -90,7 +90,7 @@ async def test_metrics_follow_the_shared_state(
     assert status == 200
     before = samples(first)
     assert before[("simrs_bridge_up", ())] == 1
-    assert before[("simrs_bridge_dead_letters_open", ())] == 0
+    assert before[("simrs_bridge_dead_letters_open", (("upstream", "sirs"),))] == 0
     assert before[("simrs_bridge_circuit_open", (("upstream", "bpjs"),))] == 0
     assert before[("simrs_bridge_queue_depth", (("upstream", "bpjs"),))] == 0
     assert 0 <= before[("simrs_bridge_producer_lag_seconds", ())] < 60
@@ -124,7 +124,8 @@ async def test_metrics_follow_the_shared_state(
     assert after[key] - before.get(key, 0) == new
     hist = ("simrs_bridge_upstream_request_duration_seconds_count", (("upstream", "bpjs"),))
     assert after[hist] - before.get(hist, 0) == new
-    assert after[("simrs_bridge_dead_letters_open", ())] == 1
+    assert after[("simrs_bridge_dead_letters_open", (("upstream", "sirs"),))] == 1
+    assert after[("simrs_bridge_dead_letters_open", (("upstream", "bpjs"),))] == 0
     assert after[("simrs_bridge_circuit_open", (("upstream", "sirs"),))] == 1
     assert after[("simrs_bridge_circuit_open", (("upstream", "bpjs"),))] == 0
     assert after[("simrs_bridge_circuit_state", (("state", "open"), ("upstream", "sirs")))] == 1
