@@ -95,6 +95,14 @@ async def test_heartbeats_are_exported(dashboard: Dashboard, redis: aioredis.Red
              in parsed["simrs_bridge_processes_alive"][1]}
     assert abs(beats["worker"] - time.time()) < 10
     assert beats["producer"] == 0 and alive == {"worker": 1, "producer": 0}
+    # The page says the same: the worker alive, the producer never seen.
+    async with aiohttp.ClientSession() as session, session.get(dashboard.url) as answer:
+        page = await answer.text()
+    worker = re.search(r'data-figure="heartbeat-worker">(.*?)</span>', page)
+    producer = re.search(r'data-figure="heartbeat-producer">(.*?)</span>', page)
+    assert worker and "1 alive" in worker.group(1), page
+    assert producer and "never seen" in producer.group(1)
+    assert "thing(s) need attention" in page
 
 
 async def test_alert_rules_use_only_exported_series(dashboard: Dashboard,
