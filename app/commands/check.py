@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from app.commands.base import Subparsers
 from app.commands.beds import probe_unmapped
@@ -88,19 +90,31 @@ async def probe_upstream(settings: Settings, field: str, service: str) -> str:
 _UPSTREAMS = (("bpjs", "bpjs_base_url"), ("sirs", "sirs_base_url"))
 
 
-async def warn_unreachable_upstreams(settings: Settings) -> None:
-    """One warning line per upstream that does not answer, naming its setting; the worker
-    logs it at start and runs anyway (its jobs wait behind the circuit breaker)."""
-    async def one(service: str, field: str) -> None:
-        try:
-            await asyncio.wait_for(probe_upstream(settings, field, service), PROBE_TIMEOUT)
-        except TimeoutError:
-            logger.warning("%s%s: no answer within %g s; jobs will wait and retry",
-                           ENV_PREFIX, field.upper(), PROBE_TIMEOUT)
-        except BridgeError as exc:
-            logger.warning("%s; jobs will wait and retry", exc)
+async def _connect(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    _, writer = await asyncio.open_connection(parts.hostname, port)
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
 
-    await asyncio.gather(*(one(service, field) for service, field in _UPSTREAMS))
+
+async def warn_unreachable_upstreams(settings: Settings) -> None:
+    """One warning line per upstream whose host does not accept a connection, naming its
+    setting; the worker logs it at start and runs anyway (its jobs wait behind the circuit
+    breaker). A TCP connect only: no request reaches the upstream outside the rate limit."""
+    async def one(field: str) -> None:
+        url = getattr(settings, field)
+        try:
+            await asyncio.wait_for(_connect(url), PROBE_TIMEOUT)
+        except TimeoutError:
+            logger.warning("%s%s: %s: no answer within %g s; jobs will wait and retry",
+                           ENV_PREFIX, field.upper(), url, PROBE_TIMEOUT)
+        except OSError as exc:
+            logger.warning("%s%s: %s: cannot connect (%s); jobs will wait and retry",
+                           ENV_PREFIX, field.upper(), url, exc.strerror or exc)
+
+    await asyncio.gather(*(one(field) for _, field in _UPSTREAMS))
 
 
 def probes(settings: Settings) -> list[Probe]:
