@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "CHANGE-ME"  # what deploy/env.example puts where a value must be edited
 
-# Names read from the environment that are not fields of Settings.
-_EXTRA_NAMES = frozenset({ENV_PREFIX + "ENV_FILE"})
+# Names read from the environment that are not fields of Settings: the env file's path, and
+# deploy/install.sh's own knobs (an operator may have them exported in the same shell).
+_EXTRA_NAMES = frozenset({ENV_PREFIX + "ENV_FILE", ENV_PREFIX + "ROOT", ENV_PREFIX + "PIP_ARGS"})
 
 
 @dataclass(frozen=True)
