@@ -3,7 +3,7 @@
 Each subcommand lives in ``app/commands/<name>.py`` with a ``register``
 function; this module only wires them up and enforces the contract every
 command shares (DESIGN.md, CLI): errors are one line on stderr and a non-zero
-exit code, never a traceback.
+exit code (``core.exitcodes``), never a traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import NoReturn
 
 from app.commands import beds, bpjs, check, daemon, dashboard, queue, sirs
 from app.commands.base import CommandError
-from core.errors import BridgeError
+from core import exitcodes
+from core.errors import BridgeError, UnavailableError
 
 __all__ = ["build_parser", "main"]
 
@@ -31,7 +33,14 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exitcodes.CONFIG)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("simrs-bridge")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="simrs-bridge",
         description="Keeps BPJS Antrean RS and Kemenkes RS Online in step with SIMRS Khanza.",
     )
+    parser.add_argument("--version", action="version", version=f"simrs-bridge {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _COMMANDS:
         module.register(sub)
@@ -53,11 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger().addHandler(logging.NullHandler())
     try:
         return int(asyncio.run(args.handler(args)))
+    except UnavailableError as exc:
+        print(f"simrs-bridge: {exc}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
     except (BridgeError, CommandError) as exc:
         print(f"simrs-bridge: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.CONFIG
     except KeyboardInterrupt:
-        return 130
+        return exitcodes.INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ import logging
 import aiomysql
 import pymysql
 
-from core.errors import ConfigError
+from core.errors import ConfigError, UnavailableError
 from core.settings import DatabaseUrl
 
-__all__ = ["connect", "create_pool", "describe_error"]
+__all__ = ["connect", "connection_error", "create_pool", "describe_error"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,29 @@ def describe_error(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+# MariaDB client errors that a correct setting can still meet: the server is down,
+# restarting or unreachable (CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR,
+# CR_SERVER_LOST, ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN). Anything else (access denied,
+# unknown database) is the setting's fault and retrying it cannot help.
+_TRANSIENT_CODES = frozenset({2002, 2003, 2006, 2013, 1040, 1053})
+
+
+def connection_error(url: DatabaseUrl, setting: str, exc: BaseException) -> ConfigError:
+    """The one-line error for a failed connection: ``UnavailableError`` when waiting may
+    help, ``ConfigError`` when the setting itself is wrong."""
+    message = f"{setting}: cannot connect to {url}: {describe_error(exc)}"
+    transient = not isinstance(exc, pymysql.err.MySQLError) or (
+        isinstance(exc, pymysql.err.OperationalError) and bool(exc.args)
+        and exc.args[0] in _TRANSIENT_CODES)
+    return UnavailableError(message) if transient else ConfigError(message)
+
+
 async def connect(url: DatabaseUrl, *, setting: str, timeout: float = 5.0) -> aiomysql.Connection:
     """One connection, or ``ConfigError`` naming ``setting`` and the reason."""
     try:
         return await aiomysql.connect(connect_timeout=timeout, **_params(url))
     except (pymysql.err.MySQLError, OSError, TimeoutError) as exc:
-        raise ConfigError(f"{setting}: cannot connect to {url}: {describe_error(exc)}") from None
+        raise connection_error(url, setting, exc) from None
 
 
 async def create_pool(
@@ -68,4 +85,4 @@ async def create_pool(
             **_params(url),
         )
     except (pymysql.err.MySQLError, OSError, TimeoutError) as exc:
-        raise ConfigError(f"{setting}: cannot connect to {url}: {describe_error(exc)}") from None
+        raise connection_error(url, setting, exc) from None

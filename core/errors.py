@@ -23,6 +23,7 @@ __all__ = [
     "Outcome",
     "PermanentError",
     "RetryableError",
+    "UnavailableError",
     "UpstreamError",
 ]
 
@@ -50,6 +51,17 @@ class BridgeError(Exception):
 
 class ConfigError(BridgeError):
     """A setting is missing or invalid, or a configured service is unreachable at start."""
+
+
+class UnavailableError(ConfigError):
+    """A configured service (Redis, a database) did not answer: the setting may be right.
+
+    A ``ConfigError`` so that every caller that reports configuration trouble
+    reports this too, but the daemons retry it at start and then exit with
+    ``core.exitcodes.UNAVAILABLE`` (restarted by systemd) instead of
+    ``CONFIG`` (not restarted): a database that is down comes back by itself,
+    a wrong password does not.
+    """
 
 
 class UpstreamError(BridgeError):

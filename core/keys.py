@@ -17,6 +17,7 @@ __all__ = [
     "BEDS_STATUS",
     "BPJS_BOOKING",
     "BREAKER_PREFIX",
+    "HEARTBEAT_PROCESSES",
     "INBOX_REJECTED_STREAM",
     "INBOX_STREAM",
     "KEBUTUHAN_KINDS",
@@ -31,6 +32,7 @@ __all__ = [
     "SIRS_SHK",
     "booking_job_id",
     "dirty_key",
+    "heartbeat_key",
     "kebutuhan_job_id",
     "report_job_id",
     "shk_job_id",
@@ -47,6 +49,10 @@ INBOX_REJECTED_STREAM = f"{PREFIX}:inbox:rejected"
 PRODUCER_STATUS = f"{PREFIX}:producer:status"
 BEDS_STATUS = f"{PREFIX}:beds:status"
 BEDS_LAST = f"{PREFIX}:beds:last"
+
+# Heartbeats: one hash per kind of process, field "<host>:<pid>" -> epoch seconds of its
+# latest beat (core/heartbeat.py), read by the dashboard and /metrics.
+HEARTBEAT_PROCESSES = ("worker", "producer")
 
 # Shared per-upstream state: ``<prefix>:<upstream>:...``.
 RATELIMIT_PREFIX = f"{PREFIX}:ratelimit"
@@ -85,3 +91,7 @@ def shk_job_id(pasien_id: int) -> str:
 def dirty_key(job_id: str) -> str:
     """Set when an enqueue found the job already queued or running: run it again."""
     return f"{PREFIX}:dirty:{job_id}"
+
+
+def heartbeat_key(process: str) -> str:
+    return f"{PREFIX}:heartbeat:{process}"

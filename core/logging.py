@@ -1,7 +1,10 @@
 """Log set-up and the masking rules every log line obeys.
 
-Logs go to stdout as one line per event (journald adds the timestamp and
-unit). Two rules hold for every line, whatever module wrote it:
+Logs go to stdout as one line per event, each starting with its time in the
+hospital's zone with the offset (``2025-01-15T08:00:01.250+07:00``): journald
+adds its own timestamp, but in the host's zone, and a line copied into a
+ticket or read from ``--output cat`` must still say when it happened. Two rules
+hold for every line, whatever module wrote it:
 
 * configured secrets never appear: a filter replaces each one with
   ``**********`` as a last line of defence behind code that never logs them;
@@ -15,8 +18,10 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-__all__ = ["SecretFilter", "mask", "setup_logging"]
+__all__ = ["SecretFilter", "ZonedFormatter", "mask", "setup_logging"]
 
 _MASK = "**********"
 
@@ -56,10 +61,25 @@ class SecretFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Configure the root logger once per process."""
+class ZonedFormatter(logging.Formatter):
+    """ISO 8601 times with the offset of the given zone, never the host's."""
+
+    def __init__(self, fmt: str, zone: ZoneInfo) -> None:
+        super().__init__(fmt)
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        del datefmt
+        return datetime.fromtimestamp(record.created, self.zone).isoformat(
+            timespec="milliseconds")
+
+
+def setup_logging(level: str, secrets: Iterable[str] = (),
+                  zone: ZoneInfo | None = None) -> None:
+    """Configure the root logger once per process; ``zone`` is the hospital's."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ZonedFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                        zone or ZoneInfo("UTC")))
     handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -40,6 +40,7 @@ __all__ = [
     "ENV_PREFIX",
     "DatabaseUrl",
     "Settings",
+    "env_file_path",
     "load_settings",
 ]
 
@@ -163,6 +164,9 @@ class Settings(BaseSettings):
 
     http_timeout: float = Field(default=20.0, gt=0, le=300)
     log_level: str = "INFO"
+    # Seconds a daemon waits at start for Redis and its databases (retrying with backoff)
+    # before it exits with core.exitcodes.UNAVAILABLE; keep below the units' TimeoutStartSec.
+    startup_wait: float = Field(default=60.0, ge=0, le=75, description="seconds")
 
     # Sending: shared by every worker process (Redis); 0 means unlimited.
     bpjs_rate: float = Field(default=10.0, ge=0, description="requests per second")
@@ -274,6 +278,16 @@ def _first_error(exc: ValidationError) -> str:
     field = str(error["loc"][0]) if error["loc"] else "?"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{ENV_PREFIX}{field.upper()}: {message}"
+
+
+def env_file_path() -> Path | None:
+    """The env file ``load_settings`` reads (None: the environment only), for checks that
+    look at the file itself (unknown names)."""
+    override = os.environ.get(ENV_PREFIX + "ENV_FILE")
+    if override == "":
+        return None
+    path = Path(override) if override else ENV_FILE
+    return path if path.is_file() else None
 
 
 def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:

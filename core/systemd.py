@@ -29,6 +29,8 @@ from typing import Any
 
 from arq.worker import Worker
 
+from core import exitcodes
+
 __all__ = [
     "EXIT_RELOAD",
     "Lifecycle",
@@ -42,7 +44,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EXIT_RELOAD = 75  # EX_TEMPFAIL: "try again", which is what a restart for new settings is
+EXIT_RELOAD = exitcodes.RELOAD  # EX_TEMPFAIL: "try again", as a restart for new settings is
 
 
 def _address(environ: Mapping[str, str]) -> str | None:

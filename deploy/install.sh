@@ -2,13 +2,17 @@
 # Install simrs-bridge as systemd services on a Debian host, as root. Safe to run again
 # (an upgrade is the same command): it
 #   - creates the system user and group `simrs-bridge` if missing;
-#   - creates or updates a virtualenv in /opt/simrs-bridge/venv and installs this source
-#     tree into it (not editable: the service runs what was installed, not the checkout);
-#   - copies the three units to /etc/systemd/system and runs `systemctl daemon-reload`;
-#   - copies deploy/env.example to /etc/simrs-bridge/env ONLY if that file is absent
+#   - creates or updates a virtualenv in /opt/simrs-bridge/venv and installs simrs-bridge
+#     into it: the release wheel given with --wheel FILE, else this source tree (never
+#     editable: the service runs what was installed, not the checkout);
+#   - with --offline DIR, pip takes every dependency from DIR and never the network
+#     (fill it once elsewhere: pip download -d DIR simrs_bridge-*.whl);
+#   - copies the three units, from what was installed (venv/share/simrs-bridge), to
+#     /etc/systemd/system and runs `systemctl daemon-reload`;
+#   - copies env.example to /etc/simrs-bridge/env ONLY if that file is absent
 #     (mode 0600, group simrs-bridge), so settings and secrets are never overwritten.
-# It starts nothing unless asked: `deploy/install.sh --start` also enables and (re)starts
-# the units. Redis persistence: see deploy/redis.conf.
+# It starts nothing unless asked: `--start` also enables and (re)starts the units.
+# Redis persistence: share/simrs-bridge/redis.conf. Accounts: provision.sh.
 #
 # For a dry install into a staging tree (tests, packaging) set SIMRS_BRIDGE_ROOT=/some/dir:
 # every path is placed under it and the user, ownership and systemctl steps are skipped.
@@ -18,13 +22,26 @@ say() { printf 'install: %s\n' "$*"; }
 die() { printf 'install: %s\n' "$*" >&2; exit 1; }
 
 start=no
-for arg in "$@"; do
-    case $arg in
+wheel=
+offline=
+while (($#)); do
+    case $1 in
         --start) start=yes ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) die "unknown argument $arg (only --start)" ;;
+        --wheel) wheel=${2:?--wheel needs a file}; shift ;;
+        --offline) offline=${2:?--offline needs a directory}; shift ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) die "unknown argument $1 (--wheel FILE, --offline DIR, --start)" ;;
     esac
+    shift
 done
+if [[ -n $wheel ]]; then
+    [[ -f $wheel && $wheel == *.whl ]] || die "--wheel $wheel: not a .whl file"
+    wheel=$(cd "$(dirname "$wheel")" && pwd)/$(basename "$wheel")
+fi
+if [[ -n $offline ]]; then
+    [[ -d $offline ]] || die "--offline $offline: not a directory"
+    offline=$(cd "$offline" && pwd)
+fi
 
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 root=${SIMRS_BRIDGE_ROOT:-}
@@ -65,12 +82,20 @@ if [[ ! -x $prefix/venv/bin/python ]]; then
     say "creating $prefix/venv with $("$python" --version)"
     "$python" -m venv "$prefix/venv"
 fi
-say "installing simrs-bridge from $source_dir"
-"$prefix/venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade \
-    ${SIMRS_BRIDGE_PIP_ARGS:-} "$source_dir"
-install -m 0644 "$source_dir/docs/operations.md" "$prefix/docs/operations.md"
+what=${wheel:-$source_dir}
+pip_args=(-q --disable-pip-version-check --upgrade)
+[[ -n $offline ]] && pip_args+=(--no-index --find-links "$offline")
+say "installing simrs-bridge from $what${offline:+ (offline, from $offline)}"
+# shellcheck disable=SC2086  # SIMRS_BRIDGE_PIP_ARGS is a list of words on purpose
+"$prefix/venv/bin/python" -m pip install "${pip_args[@]}" ${SIMRS_BRIDGE_PIP_ARGS:-} "$what"
+share=$prefix/venv/share/simrs-bridge
+[[ -d $share/systemd ]] || die "$share/systemd is missing: the installed package is incomplete"
+say "installed $("$prefix/venv/bin/simrs-bridge" --version 2>/dev/null || echo simrs-bridge)"
+for doc in "$share"/docs/*.md; do
+    install -m 0644 "$doc" "$prefix/docs/$(basename "$doc")"
+done
 
-for unit in "$source_dir"/deploy/systemd/simrs-bridge-*.service; do
+for unit in "$share"/systemd/simrs-bridge-*.service; do
     target=$units/$(basename "$unit")
     if [[ $staging == yes ]]; then
         sed "s#/opt/simrs-bridge#$prefix#g" "$unit" >"$target.new"
@@ -91,7 +116,7 @@ created=no
 if [[ -e $etc/env ]]; then
     say "keeping $etc/env (compare with deploy/env.example for new settings)"
 else
-    (umask 077 && cp "$source_dir/deploy/env.example" "$etc/env")
+    (umask 077 && cp "$share/env.example" "$etc/env")
     chmod 0600 "$etc/env"
     created=yes
     say "created $etc/env from the template: edit it before starting (CHANGE-ME values)"

@@ -39,6 +39,7 @@ from sandbox.faults import serve
 from sandbox.hospital_day import HospitalDay
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
 from sandbox.services import MariaDBServer, RedisServer, free_port
+from sandbox.tour import tour
 
 __all__ = ["main", "settings_values", "write_env"]
 
@@ -152,7 +153,7 @@ async def wait_for_http(url: str, deadline: float) -> None:
 
 
 async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: int,
-              rate: float) -> None:
+              rate: float, tour_delay: float = 15.0) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     defaults = load_settings()
     redis = RedisServer(directory / "redis", appendonly=True).start()
@@ -214,6 +215,9 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
               f"~{rate:g} events/s; press Ctrl-C to stop", flush=True)
         day = HospitalDay(DatabaseUrl.parse(maria.url("sik")), settings.zone, rate=rate)
         simulation = asyncio.create_task(day.run(stop))
+        guided = asyncio.create_task(tour(
+            settings, url, bpjs_base, stop, lambda line: print(f"demo: {line}", flush=True),
+            delay=tour_delay))
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=15)
@@ -226,6 +230,7 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
             print(f"demo: so far {day.counts.line()}", flush=True)
         stop.set()
         await simulation
+        await guided
         print("demo: stopping")
     finally:
         stop.set()
@@ -246,12 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sirs-port", type=int, default=8182, help="0: a free port")
     parser.add_argument("--dashboard-port", type=int, default=8180, help="0: a free port")
     parser.add_argument("--rate", type=float, default=3.0, help="hospital events per second")
+    parser.add_argument("--tour-delay", type=float, default=15.0,
+                        help="seconds before the tour (a daily report, a BPJS outage) starts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run(args.dir.resolve(), args.bpjs_port or free_port(),
                         args.sirs_port or free_port(), args.dashboard_port or free_port(),
-                        args.rate))
+                        args.rate, args.tour_delay))
     return 0
 
 

@@ -19,7 +19,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import aiomysql
@@ -38,6 +37,7 @@ from core.settings import ENV_PREFIX, Settings, load_settings
 from core.sirs.models import BedGroup, explain
 from core.state.beds import BedMapping, BedMappingStore
 from core.state.migrate import migrate
+from core.timefmt import human
 from worker.sirs.endpoints import RsOnline
 
 __all__ = ["HEADER", "parse_mapping", "probe_unmapped", "register"]
@@ -233,7 +233,7 @@ async def _show(args: argparse.Namespace) -> int:
     beds = {(w.kd_bangsal, w.kelas): w for w in counts}
     loaded = max((m.loaded_at for m in mapping if m.loaded_at), default=None)
     print(f"mapping: {len(mapping)} ward class(es)"
-          + (f", loaded {loaded:%Y-%m-%d %H:%M:%S} UTC" if loaded else ""))
+          + (f", loaded {human(loaded, settings.zone)}" if loaded else ""))
     _table(("kd_bangsal", "kelas", "id_tt", "ruang", "covid", "beds"), [
         (m.kd_bangsal, m.kelas or "", m.id_tt, m.ruang, m.covid,
          beds[m.ward].capacity if m.ward in beds else 0) for m in mapping])
@@ -251,7 +251,7 @@ async def _show(args: argparse.Namespace) -> int:
 def _when(value: object, settings: Settings) -> str:
     if not isinstance(value, int | float):
         return "never"
-    return f"{datetime.fromtimestamp(value, settings.zone):%Y-%m-%d %H:%M:%S %Z}"
+    return human(value, settings.zone)
 
 
 async def _status(args: argparse.Namespace) -> int:

@@ -138,8 +138,14 @@ def _keys(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Subparsers) -> None:
-    parser = sub.add_parser("bpjs", help="BPJS Antrean RS tools: decrypt, signature, get, post",
-                            description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = sub.add_parser(
+        "bpjs", help="BPJS Antrean RS tools: decrypt, signature, get, post",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="BPJS tools for when something is off: decrypt a captured response, "
+        "print an X-signature, or call the configured server once.",
+        epilog="exit codes: 0 BPJS answered with a success (208 duplicates included); 1 the "
+        "call reached BPJS (or failed on the way) and was not a success, metadata on stdout; "
+        "2 bad input or configuration.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     decrypt = actions.add_parser("decrypt", help="decrypt a captured response read from stdin")

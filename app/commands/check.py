@@ -1,91 +1,135 @@
 """``simrs-bridge check``: is this installation configured and can it reach everything?
 
-The first thing hospital IT runs after editing the env file, so it prints the
-effective configuration (secrets masked) and then one line per component with
-the reason when it fails. It exits 0 only when every component answered.
+The first thing hospital IT runs after editing the env file, and the one to
+trust before go-live: it runs every settings rule the daemons run
+(``core.validate.validate``, the same function), then one line per component
+with the setting to fix when it fails. It exits 0 only when every required
+component answered and no rule failed; a misspelt ``SIMRS_BRIDGE_*`` name fails
+here even though the daemons only warn about it (see ``core.validate``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from urllib.parse import urlsplit
 
 from app.commands.base import Subparsers
 from app.commands.beds import probe_unmapped
-from core import db
-from core.errors import BridgeError, ConfigError
+from core import exitcodes
+from core.errors import BridgeError, ConfigError, Outcome, UpstreamError
 from core.settings import ENV_PREFIX, Settings, load_settings
-from worker.http import exchange, new_session
+from core.startup import probe_database, probe_redis
+from core.validate import validate
+from worker.bpjs.client import BpjsClient
+from worker.sirs.endpoints import RsOnline
 
-__all__ = ["Probe", "Result", "probes", "register", "run_checks"]
+__all__ = [
+    "Probe",
+    "Result",
+    "probe_upstream",
+    "probes",
+    "register",
+    "run_checks",
+    "warn_unreachable_upstreams",
+]
 
 logger = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 10.0
 
-
 @dataclass(frozen=True)
 class Probe:
     """One component; a probe that is not ``required`` warns without failing the check
-    (unmapped wards are a configuration gap, not an unreachable service)."""
+    (unmapped wards are a configuration gap, not an unreachable service). ``setting`` is
+    named when the component does not answer in time."""
 
     name: str
     run: Callable[[], Awaitable[str]]
+    setting: str
     required: bool = True
 
 
-async def _redis(settings: Settings) -> str:
-    client = aioredis.Redis.from_url(
-        settings.redis_url, socket_connect_timeout=5, socket_timeout=5
-    )
-    try:
-        info = await client.info("server")
-    except (RedisError, OSError) as exc:
-        raise ConfigError(
-            f"{ENV_PREFIX}REDIS_URL: cannot reach {settings.redis_url}: {exc}"
-        ) from None
-    finally:
-        await client.aclose()
-    return f"{settings.redis_url} (Redis {info.get('redis_version', '?')})"
+# The settings an authenticated call depends on, named when the upstream refuses it.
+_CREDENTIALS = {
+    "bpjs": f"{ENV_PREFIX}BPJS_CONS_ID/_SECRET/_USER_KEY (and the clock: BPJS signs with it)",
+    "sirs": f"{ENV_PREFIX}SIRS_RS_ID/_PASSWORD/_PASSWORD_MD5",
+}
 
 
-async def _database(settings: Settings, field: str) -> str:
+async def _reference_call(settings: Settings, service: str) -> int:
+    """One read-only authenticated call (a reference list); returns how many rows came."""
+    if service == "bpjs":
+        async with BpjsClient.from_settings(settings) as bpjs:
+            return len(await bpjs.ref_poli())
+    async with RsOnline.from_settings(settings) as sirs:
+        return len(await sirs.tempat_tidur_ref())
+
+
+async def probe_upstream(settings: Settings, field: str, service: str) -> str:
+    """A signed reference call, so a wrong path (HTTP 404), wrong credentials and a skewed
+    clock fail here and not at the first real send. Names the setting to fix."""
     url = getattr(settings, field)
-    connection = await db.connect(url, setting=ENV_PREFIX + field.upper())
+    setting = ENV_PREFIX + field.upper()
     try:
-        async with connection.cursor() as cursor:
-            await cursor.execute("SELECT VERSION()")
-            row = await cursor.fetchone()
-    finally:
-        connection.close()
-    return f"{url} ({row[0] if row else '?'})"
+        rows = await _reference_call(settings, service)
+    except UpstreamError as exc:
+        if exc.http_status == 404:
+            raise ConfigError(f"{setting}: {url}: HTTP 404, not found: "
+                              "the base URL's path is wrong") from None
+        if exc.outcome is Outcome.RETRY or exc.http_status is None or exc.http_status >= 500:
+            raise ConfigError(f"{setting}: {url}: {exc}") from None
+        raise ConfigError(f"{_CREDENTIALS[service]}: refused: {exc}") from None
+    return f"{url} (signed reference call answered, {rows} rows)"
 
 
-async def _http(settings: Settings, field: str, service: str) -> str:
-    """Reachability: any HTTP answer from the base URL means the service is there."""
-    url = getattr(settings, field)
-    async with new_session(min(settings.http_timeout, PROBE_TIMEOUT)) as session:
+_UPSTREAMS = (("bpjs", "bpjs_base_url"), ("sirs", "sirs_base_url"))
+
+
+async def _connect(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    _, writer = await asyncio.open_connection(parts.hostname, port)
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+
+
+async def warn_unreachable_upstreams(settings: Settings) -> None:
+    """One warning line per upstream whose host does not accept a connection, naming its
+    setting; the worker logs it at start and runs anyway (its jobs wait behind the circuit
+    breaker). A TCP connect only: no request reaches the upstream outside the rate limit."""
+    async def one(field: str) -> None:
+        url = getattr(settings, field)
         try:
-            answer = await exchange(session, "GET", url, service=service, headers={})
-        except BridgeError as exc:
-            raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {url}: {exc}") from None
-    return f"{url} (HTTP {answer.status})"
+            await asyncio.wait_for(_connect(url), PROBE_TIMEOUT)
+        except TimeoutError:
+            logger.warning("%s%s: %s: no answer within %g s; jobs will wait and retry",
+                           ENV_PREFIX, field.upper(), url, PROBE_TIMEOUT)
+        except OSError as exc:
+            logger.warning("%s%s: %s: cannot connect (%s); jobs will wait and retry",
+                           ENV_PREFIX, field.upper(), url, exc.strerror or exc)
+
+    await asyncio.gather(*(one(field) for _, field in _UPSTREAMS))
 
 
 def probes(settings: Settings) -> list[Probe]:
     return [
-        Probe("redis", lambda: _redis(settings)),
-        Probe("khanza-db", lambda: _database(settings, "khanza_db_url")),
-        Probe("state-db", lambda: _database(settings, "state_db_url")),
-        Probe("bpjs", lambda: _http(settings, "bpjs_base_url", "bpjs")),
-        Probe("sirs", lambda: _http(settings, "sirs_base_url", "sirs")),
-        Probe("beds", lambda: probe_unmapped(settings), required=False),
+        Probe("redis", lambda: probe_redis(settings), f"{ENV_PREFIX}REDIS_URL"),
+        Probe("khanza-db", lambda: probe_database(settings, "khanza_db_url"),
+              f"{ENV_PREFIX}KHANZA_DB_URL"),
+        Probe("state-db", lambda: probe_database(settings, "state_db_url"),
+              f"{ENV_PREFIX}STATE_DB_URL"),
+        Probe("bpjs", lambda: probe_upstream(settings, "bpjs_base_url", "bpjs"),
+              f"{ENV_PREFIX}BPJS_BASE_URL"),
+        Probe("sirs", lambda: probe_upstream(settings, "sirs_base_url", "sirs"),
+              f"{ENV_PREFIX}SIRS_BASE_URL"),
+        Probe("beds", lambda: probe_unmapped(settings), f"{ENV_PREFIX}KHANZA_DB_URL",
+              required=False),
     ]
 
 
@@ -105,7 +149,8 @@ async def _one(probe: Probe) -> Result:
     try:
         detail = await asyncio.wait_for(probe.run(), PROBE_TIMEOUT)
     except TimeoutError:
-        return Result(probe.name, False, f"no answer within {PROBE_TIMEOUT:g} s", probe.required)
+        return Result(probe.name, False, f"{probe.setting}: no answer within {PROBE_TIMEOUT:g} s",
+                      probe.required)
     except BridgeError as exc:
         return Result(probe.name, False, str(exc), probe.required)
     return Result(probe.name, True, detail, probe.required)
@@ -121,18 +166,28 @@ async def _handle(args: argparse.Namespace) -> int:
     print("configuration:")
     for name, value in settings.describe():
         print(f"  {name}={value}")
+    problems = validate(settings)
+    print("settings:")
+    for problem in problems:
+        note = "" if problem.fatal else " (the daemons start anyway and log this)"
+        print(f"  FAIL {problem}{note}")
+    if not problems:
+        print("  ok   every rule the daemons check at start")
     results = await run_checks(settings)
     print("components:")
     for result in results:
         print(f"  {result.label} {result.name:<10} {result.detail}")
-    return 0 if all(r.ok or not r.required for r in results) else 2
+    good = not problems and all(r.ok or not r.required for r in results)
+    return exitcodes.OK if good else exitcodes.CONFIG
 
 
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "check",
-        help="show the configuration and test every connection",
-        description="Print the effective configuration (secrets masked) and test Redis, "
-        "the Khanza DB, the state DB, BPJS and RS Online; exit 0 only if all answer.",
+        help="check the settings and test every connection",
+        description="Print the effective configuration (secrets masked), apply every rule "
+        "the daemons apply at start (task sources, CHANGE-ME placeholders, unknown "
+        f"{ENV_PREFIX}* names) and test Redis, the Khanza DB, the state DB, BPJS and RS "
+        "Online; exit 0 only if all pass.",
     )
     parser.set_defaults(handler=_handle)

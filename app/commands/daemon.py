@@ -1,8 +1,10 @@
 """``simrs-bridge worker`` and ``simrs-bridge producer``: the two long-running processes.
 
-Both log structured lines to stdout (journald under systemd), apply the state
-migrations at start, and stop cleanly on SIGTERM: the worker finishes or
-re-queues its running jobs (worker/main.py), the producer ends its cycle.
+Both log structured lines to stdout (journald under systemd), validate their
+settings and wait for Redis and the databases (``core.startup``; the exit codes
+are ``core.exitcodes``), apply the state migrations at start, and stop cleanly
+on SIGTERM: the worker finishes or re-queues its running jobs (worker/main.py),
+the producer ends its cycle.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import asyncio
 import logging
 from datetime import date
 
+import redis.asyncio as aioredis
+
 from app.commands.base import Subparsers
+from app.commands.check import warn_unreachable_upstreams
 from core import db, systemd
+from core.heartbeat import beat_forever
 from core.logging import setup_logging
-from core.settings import ENV_PREFIX, load_settings
+from core.settings import ENV_PREFIX, Settings, load_settings
+from core.startup import prepare
 from core.state.migrate import migrate
 from producers.inbox import Inbox, InboxStores
 from producers.loop import open_producer
@@ -26,15 +33,32 @@ __all__ = ["register"]
 logger = logging.getLogger(__name__)
 
 
-async def _worker(args: argparse.Namespace) -> int:
+async def start(role: str) -> Settings:
+    """Settings, logging in the hospital's zone, validation, and the services answering."""
     settings = load_settings()
-    setup_logging(settings.log_level, settings.secrets())
-    return await systemd.run_worker(build_worker(settings, burst=args.burst))
+    setup_logging(settings.log_level, settings.secrets(), settings.zone)
+    await prepare(settings, role)
+    return settings
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    settings = await start("worker")
+    # Not a reason to refuse to start (jobs wait behind the breaker), but said at once.
+    probe = asyncio.create_task(warn_unreachable_upstreams(settings), name="upstream-probe")
+    redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    beating = asyncio.Event()
+    heart = asyncio.create_task(beat_forever(redis, "worker", beating), name="heartbeat")
+    try:
+        return await systemd.run_worker(build_worker(settings, burst=args.burst))
+    finally:
+        probe.cancel()
+        beating.set()
+        await heart
+        await redis.aclose()
 
 
 async def _producer(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    setup_logging(settings.log_level, settings.secrets())
+    settings = await start("producer")
     async with open_producer(settings) as producer:
         if args.once or args.day:
             report = await producer.cycle(today=args.day)
@@ -51,6 +75,7 @@ async def _producer(args: argparse.Namespace) -> int:
         async with asyncio.TaskGroup() as group:
             group.create_task(producer.run(settings.producer_interval, nudges, stop))
             group.create_task(inbox.run(stop))
+            group.create_task(beat_forever(producer.queue, "producer", stop))
             life.ready()
         await life.close()
         logger.info("producer stopped")
@@ -91,5 +116,10 @@ def register(sub: Subparsers) -> None:
     producer.add_argument("--day", type=_day, metavar="YYYY-MM-DD",
                           help="run one cycle as if today were this day (resend a past day)")
     producer.set_defaults(handler=_producer)
-    migrate_parser = sub.add_parser("migrate", help="create or upgrade the state database")
+    migrate_parser = sub.add_parser(
+        "migrate", help="create or upgrade the state database",
+        description=f"Create or upgrade simrs-bridge's own tables in {ENV_PREFIX}STATE_DB_URL "
+        "and print each migration applied. Every daemon does this at start too; run it by "
+        "hand after an upgrade to see what changed, or to prepare the database before the "
+        "first start. Safe to repeat; refuses a database newer than this release.")
     migrate_parser.set_defaults(handler=_migrate)

@@ -19,6 +19,7 @@ from core import systemd
 from core.errors import ConfigError
 from core.logging import setup_logging
 from core.settings import ENV_PREFIX, load_settings
+from core.startup import prepare
 
 __all__ = ["register"]
 
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 async def _dashboard(args: argparse.Namespace) -> int:
     settings = load_settings()
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.zone)
+    await prepare(settings, "dashboard")
     host = args.host or settings.dashboard_host
     port = settings.dashboard_port if args.port is None else args.port
     app = create_app(settings)

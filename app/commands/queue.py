@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from app.commands.base import CommandError, Subparsers
 from app.replay import replay
@@ -24,17 +25,58 @@ from core.keys import (
     booking_job_id,
     report_job_id,
 )
+from core.khanza.bookings import load_booking
+from core.khanza.options import khanza_options
 from core.queue import enqueue, open_queue
-from core.settings import ENV_PREFIX, load_settings
+from core.settings import ENV_PREFIX, Settings, load_settings
 from core.state.deadletters import DeadLetter, DeadLetters
+from core.state.reports import DailyReports
+from core.timefmt import human
 
 __all__ = ["register"]
 
 logger = logging.getLogger(__name__)
 
 
+async def _refuse_what_cannot_run(settings: Settings, args: argparse.Namespace) -> None:
+    """A job for a booking Khanza does not have, or a report nothing stored, would be queued
+    and then do nothing visible: refuse it here with the reason instead."""
+    if args.what == "booking":
+        pool = await db.create_pool(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL",
+                                    maxsize=1)
+        try:
+            async with pool.acquire() as connection:
+                found = await load_booking(connection, args.key, khanza_options(settings))
+        finally:
+            pool.close()
+            await pool.wait_closed()
+        if found is None:
+            raise CommandError(
+                f"kodebooking {args.key!r}: no such visit in Khanza (a Mobile JKN nobooking, "
+                "or an on-site no_rawat like 2025/01/15/000001); nothing queued")
+    elif args.what == "report":
+        pool = await db.create_pool(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL",
+                                    maxsize=1)
+        try:
+            stored = await DailyReports(pool).get(args.key, date.fromisoformat(args.tanggal))
+        finally:
+            pool.close()
+            await pool.wait_closed()
+        if stored is None:
+            raise CommandError(
+                f"no {args.key} report stored for {args.tanggal}: the SIMRS pushes it into the "
+                f"inbox (docs/inbox.md), or send it with `simrs-bridge sirs report {args.key} "
+                "--file F`; nothing queued")
+
+
 async def _enqueue(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.what == "report":
+        try:
+            date.fromisoformat(args.tanggal)
+        except ValueError:
+            raise CommandError(f"tanggal {args.tanggal!r} is not yyyy-mm-dd") from None
+    await _refuse_what_cannot_run(settings, args)
     queue = await open_queue(settings.redis_url)
     try:
         jobs: list[tuple[str, list[str], str]] = []
@@ -58,11 +100,12 @@ async def _enqueue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(letter: DeadLetter) -> str:
-    when = f"{letter.failed_at:%Y-%m-%d %H:%M:%S}"
-    state = f" replayed {letter.replayed_at:%Y-%m-%d %H:%M:%S}" if letter.replayed_at else ""
+def _describe(letter: DeadLetter, zone: ZoneInfo) -> str:
+    """One line; times in the hospital's zone with the offset (the table holds UTC)."""
+    when = human(letter.failed_at, zone)
+    state = f" replayed {human(letter.replayed_at, zone)}" if letter.replayed_at else ""
     code = f" {letter.code}" if letter.code else ""
-    return (f"{letter.id:>6}  {when} UTC  {letter.job_id}  [{letter.outcome}{code}] "
+    return (f"{letter.id:>6}  {when}  {letter.job_id}  [{letter.outcome}{code}] "
             f"{letter.message}{state}")
 
 
@@ -74,7 +117,7 @@ async def _dead_letters(args: argparse.Namespace) -> int:
         if args.action == "list":
             shown = await letters.open(args.limit)
             for item in shown:
-                print(_describe(item))
+                print(_describe(item, settings.zone))
             print(f"{len(shown)} open dead letter(s)")
             return 0
         if not args.all and args.id is None:
@@ -121,7 +164,9 @@ def register(sub: Subparsers) -> None:
     letters = sub.add_parser("dead-letters", help="list or replay work that failed for good")
     action = letters.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = action.add_parser("list", help="open dead letters, newest first")
-    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--limit", type=int, default=100, metavar="N",
+                         help="show at most N, newest first (default: 100); the count "
+                         "printed last is of those shown")
     replay = action.add_parser("replay", help="queue a dead letter's job again")
     replay.add_argument("id", nargs="?", type=int, metavar="ID")
     replay.add_argument("--all", action="store_true", help="replay every open dead letter")

@@ -19,6 +19,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pymysql
 import redis.asyncio as aioredis
@@ -34,6 +35,7 @@ from core.errors import ConfigError
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
+from core.timefmt import iso
 
 __all__ = ["COOKIE", "SOURCES", "create_app", "session_value"]
 
@@ -113,13 +115,17 @@ async def index(request: web.Request) -> web.Response:
         has_token=bool(_token(request)), flash=flash))
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+def _plain(value: Any, zone: ZoneInfo) -> Any:
+    """JSON-ready; times as ISO 8601 with the hospital's offset (the database's are UTC)."""
+    if isinstance(value, datetime):
+        return iso(value, zone)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {(k if isinstance(k, str) else "/".join(k)): _plain(v) for k, v in value.items()}
+        return {(k if isinstance(k, str) else "/".join(k)): _plain(v, zone)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, zone) for v in value]
     return value
 
 
@@ -129,6 +135,7 @@ async def api_figures(request: web.Request) -> web.Response:
         raise web.HTTPUnauthorized()
     figures = await _figures(request)
     secrets = request.app[SETTINGS].secrets()
+    zone = request.app[SETTINGS].zone
     data = dataclasses.asdict(figures)
     for letter in data["dead_letters"]:
         letter["message"] = scrub(letter["message"], secrets)
@@ -138,9 +145,9 @@ async def api_figures(request: web.Request) -> web.Response:
             depth=x.depth, calls_last_hour=x.hour.count, p50_ms=x.hour.p50, p95_ms=x.hour.p95)
         data["upstreams"][name].pop("hour")
         data["upstreams"][name]["buckets"] = [
-            {"start": b.start.isoformat(), "count": b.count, "failed": b.failed,
+            {"start": iso(b.start, zone), "count": b.count, "failed": b.failed,
              "p50_ms": b.p50, "p95_ms": b.p95} for b in x.buckets]
-    return web.json_response(_plain(data), headers=_HEADERS)
+    return web.json_response(_plain(data, zone), headers=_HEADERS)
 
 
 async def metrics(request: web.Request) -> web.Response:

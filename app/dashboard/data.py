@@ -27,6 +27,7 @@ from typing import Any
 import aiomysql
 from redis.asyncio import Redis
 
+from core.heartbeat import latest
 from core.keys import BEDS_STATUS, PRODUCER_STATUS, QUEUE_NAME
 from core.settings import Settings
 from core.state.deadletters import DeadLetter, DeadLetters
@@ -126,6 +127,10 @@ class Figures:
     beds: dict[str, Any] | None
     dead_letters: list[DeadLetter]
     dead_letters_open: int
+    # upstream -> open dead letters ("other" for jobs of neither upstream)
+    dead_letters_by_upstream: dict[str, int] = field(default_factory=dict)
+    # process kind -> (newest heartbeat, epoch seconds, or None; processes beating now)
+    heartbeats: dict[str, tuple[float | None, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,6 +205,10 @@ _LAST_SUCCESS = (
     "SELECT at FROM audit WHERE upstream = %s AND outcome IN ('done', 'already_done')"
     " ORDER BY id DESC LIMIT 1"
 )
+_DEAD_BY_UPSTREAM = (
+    "SELECT COALESCE(upstream, 'other'), COUNT(*) FROM dead_letter"
+    " WHERE replayed_at IS NULL GROUP BY 1"
+)
 _LEDGER_DAY = (
     "SELECT upstream, outcome, COUNT(*) FROM ledger"
     " WHERE last_try >= UTC_TIMESTAMP(3) - INTERVAL 1 DAY GROUP BY upstream, outcome"
@@ -266,6 +275,12 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
     dead = sources.dead_letters
     open_letters = await dead.open(letters)
     open_count = await dead.count_open()
+    by_upstream = dict.fromkeys(UPSTREAMS, 0)
+    async with sources.state.acquire() as connection, connection.cursor() as cursor:
+        await cursor.execute(_DEAD_BY_UPSTREAM)
+        for upstream, count in await cursor.fetchall():
+            by_upstream[str(upstream)] = int(count)
+    heartbeats = await latest(sources.redis)
     last_sent = await DailyReports(sources.state).last_sent()
     lag = None
     if producer is not None and isinstance(producer.get("last_cycle"), int | float):
@@ -274,7 +289,8 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
         now=now, upstreams=upstreams, other_queued=other, audit_outcomes=audit,
         ledger_outcomes=ledger, producer=producer, producer_lag=lag, reports=reports,
         last_sent=last_sent, beds=beds, dead_letters=open_letters,
-        dead_letters_open=open_count,
+        dead_letters_open=open_count, dead_letters_by_upstream=by_upstream,
+        heartbeats=heartbeats,
     )
 
 

@@ -7,19 +7,24 @@ from that read.
 
 The two series Prometheus wants as counters, ``simrs_bridge_upstream_requests_total``
 and the ``simrs_bridge_upstream_request_duration_seconds`` histogram, are
-accumulated from the audit log: each scrape reads only the rows added since
-the previous one (by primary key), so a scrape costs the same on the first day
-and after a year. They start at zero when the dashboard starts (Prometheus'
-``rate()`` handles that like any restart). Rows younger than ``settle``
+derived from the audit log, which is persistent: when the dashboard starts it
+counts the whole table once (one grouped scan), so the counters continue
+across a dashboard restart instead of falling to zero; after that each scrape
+reads only the rows added since the previous one (by primary key), so a scrape
+costs the same on the first day and after a year. Rows younger than ``settle``
 seconds wait for the next scrape, so a row whose INSERT committed after a
-later id's is not skipped.
+later id's is not skipped. No ``_created`` series: in the 0.0.4 text format
+they would appear as gauges, and they would be wrong across restarts anyway.
+
+Heartbeats (``core.heartbeat``) become ``simrs_bridge_heartbeat_timestamp_seconds``
+per process kind (0 when none ever beat, so ``time() - x > 120`` fires), the
+series the example alert rules (``deploy/prometheus/alerts.yml``) page on.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +50,17 @@ DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 _BATCH = 20_000
 
 _MAX_ID = "SELECT COALESCE(MAX(id), 0) FROM audit"
+# Everything up to the starting id, once per dashboard start: counts and, per histogram
+# bucket, how many calls took at most that long: one SUM per DURATION_BUCKETS bound, in ms
+# (tests/app/dashboard/test_metrics_format.py keeps the two in step).
+_TOTALS = (
+    "SELECT upstream, outcome, COUNT(*), COALESCE(SUM(duration_ms), 0),"
+    " SUM(duration_ms <= 50), SUM(duration_ms <= 100), SUM(duration_ms <= 250),"
+    " SUM(duration_ms <= 500), SUM(duration_ms <= 1000), SUM(duration_ms <= 2500),"
+    " SUM(duration_ms <= 5000), SUM(duration_ms <= 10000), SUM(duration_ms <= 20000),"
+    " SUM(duration_ms <= 30000), SUM(duration_ms <= 60000)"
+    " FROM audit WHERE id <= %s GROUP BY upstream, outcome"
+)
 _NEW_ROWS = (
     "SELECT id, upstream, outcome, duration_ms,"
     " at >= UTC_TIMESTAMP(3) - INTERVAL %s MICROSECOND"
@@ -68,6 +84,16 @@ class _Histogram:
         self.total += seconds
         self.count += 1
 
+    def add_totals(self, count: int, total_ms: int, at_most: list[int]) -> None:
+        """Counts from ``_TOTALS``: ``at_most[i]`` calls took <= bound i."""
+        previous = 0
+        for i, cumulative in enumerate(at_most):
+            self.buckets[i] += cumulative - previous
+            previous = cumulative
+        self.buckets[-1] += count - previous
+        self.total += total_ms / 1000
+        self.count += count
+
     def cumulative(self) -> list[tuple[str, float]]:
         out, running = [], 0
         for bound, n in zip((*map(str, DURATION_BUCKETS), "+Inf"), self.buckets, strict=True):
@@ -77,11 +103,10 @@ class _Histogram:
 
 
 class AuditCounters:
-    """Requests and their durations since this process started, from the audit log."""
+    """Requests and their durations, from the whole audit log."""
 
     def __init__(self, settle: float = 5.0) -> None:
         self.settle = settle
-        self.created = time.time()
         self.cursor: int | None = None
         self.requests: dict[tuple[str, str], int] = {}
         self.durations: dict[str, _Histogram] = {u: _Histogram() for u in UPSTREAMS}
@@ -91,7 +116,14 @@ class AuditCounters:
             if self.cursor is None:
                 await cursor.execute(_MAX_ID)
                 row = await cursor.fetchone()
-                self.cursor = int(row[0]) if row else 0
+                start = int(row[0]) if row else 0
+                await cursor.execute(_TOTALS, (start,))
+                for upstream, outcome, count, total_ms, *at_most in await cursor.fetchall():
+                    key = (str(upstream), str(outcome))
+                    self.requests[key] = self.requests.get(key, 0) + int(count)
+                    self.durations.setdefault(str(upstream), _Histogram()).add_totals(
+                        int(count), int(total_ms), [int(n or 0) for n in at_most])
+                self.cursor = start
                 return
             while True:
                 await cursor.execute(_NEW_ROWS, (int(self.settle * 1e6), self.cursor, _BATCH))
@@ -134,9 +166,9 @@ class _Snapshot(Collector):
 
         requests = CounterMetricFamily(
             "simrs_bridge_upstream_requests", "Upstream calls by outcome (audit log)",
-            labels=["upstream", "outcome"], created=c.created)
+            labels=["upstream", "outcome"])
         for (upstream, outcome), n in sorted(c.requests.items()):
-            requests.add_metric([upstream, outcome], n, created=c.created)
+            requests.add_metric([upstream, outcome], n)
         yield requests
         durations = HistogramMetricFamily(
             "simrs_bridge_upstream_request_duration_seconds",
@@ -145,9 +177,13 @@ class _Snapshot(Collector):
             durations.add_metric([upstream], histogram.cumulative(), histogram.total)
         yield durations
 
-        latency = GaugeMetricFamily(
-            "simrs_bridge_upstream_latency_last_hour_seconds",
-            "Nearest-rank latency quantiles over the last hour", labels=["upstream", "quantile"])
+        # Two gauges, not one with a "quantile" label: that label belongs to summaries.
+        p50 = GaugeMetricFamily("simrs_bridge_upstream_latency_p50_last_hour_seconds",
+                                "Nearest-rank median call duration over the last hour",
+                                labels=["upstream"])
+        p95 = GaugeMetricFamily("simrs_bridge_upstream_latency_p95_last_hour_seconds",
+                                "Nearest-rank 95th percentile call duration, last hour",
+                                labels=["upstream"])
         hourly = GaugeMetricFamily("simrs_bridge_upstream_requests_last_hour",
                                    "Upstream calls in the last hour by outcome",
                                    labels=["upstream", "outcome"])
@@ -169,9 +205,9 @@ class _Snapshot(Collector):
                                    "Requests in flight holding a concurrency lease",
                                    labels=["upstream"])
         for upstream, x in per.items():
-            for q, value in (("0.5", x.hour.p50), ("0.95", x.hour.p95)):
+            for family, value in ((p50, x.hour.p50), (p95, x.hour.p95)):
                 if value is not None:
-                    latency.add_metric([upstream, q], value / 1000)
+                    family.add_metric([upstream], value / 1000)
             if x.last_success is not None:
                 success.add_metric([upstream], _epoch(x.last_success))
             state = str(x.breaker.get("state", "closed"))
@@ -181,7 +217,7 @@ class _Snapshot(Collector):
             if x.limiter.get("available") is not None:
                 permits.add_metric([upstream], float(x.limiter["available"]))
             leases.add_metric([upstream], float(x.limiter.get("leases_held", 0)))
-        yield from (latency, hourly, success, circuit, circuit_state, permits, leases)
+        yield from (p50, p95, hourly, success, circuit, circuit_state, permits, leases)
 
         ledger = GaugeMetricFamily("simrs_bridge_ledger_steps_last_day",
                                    "Ledger steps tried in the last 24 hours by outcome",
@@ -189,9 +225,20 @@ class _Snapshot(Collector):
         for (upstream, outcome), n in sorted(f.ledger_outcomes.items()):
             ledger.add_metric([upstream, outcome], n)
         yield ledger
-        yield GaugeMetricFamily("simrs_bridge_dead_letters_open",
-                                "Work that failed for good and was not replayed",
-                                value=f.dead_letters_open)
+        yield by_upstream("simrs_bridge_dead_letters_open",
+                          "Work that failed for good and was not replayed",
+                          {u: float(n) for u, n in f.dead_letters_by_upstream.items()})
+        beat = GaugeMetricFamily("simrs_bridge_heartbeat_timestamp_seconds",
+                                 "Newest heartbeat of any process of this kind (0: never)",
+                                 labels=["process"])
+        alive = GaugeMetricFamily("simrs_bridge_processes_alive",
+                                  "Processes of this kind that beat within 45 s",
+                                  labels=["process"])
+        for process, (newest, count) in sorted(f.heartbeats.items()):
+            beat.add_metric([process], newest or 0.0)
+            alive.add_metric([process], count)
+        yield beat
+        yield alive
         if f.producer_lag is not None:
             yield GaugeMetricFamily("simrs_bridge_producer_lag_seconds",
                                     "Seconds since the producer's last cycle started",

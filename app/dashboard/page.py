@@ -126,6 +126,33 @@ def _producer(f: Figures, zone: ZoneInfo) -> str:
             f'queued, {len(p.get("waiting") or {})} waiting for Khanza.</p>')
 
 
+# A beat older than this means the process is gone or wedged (beats come every 15 s).
+STALE_BEAT = 120.0
+
+
+def _stale(f: Figures, process: str) -> bool:
+    newest, _ = f.heartbeats.get(process, (None, 0))
+    return newest is None or f.now.replace(tzinfo=UTC).timestamp() - newest > STALE_BEAT
+
+
+def _processes(f: Figures, zone: ZoneInfo) -> str:
+    """Worker and producer heartbeats (core.heartbeat): alive, how many, last beat."""
+    items = []
+    for process, (newest, alive) in sorted(f.heartbeats.items()):
+        if newest is None:
+            state = _badge("never seen", "bad")
+        elif _stale(f, process):
+            state = _badge("silent", "bad")
+        else:
+            state = _badge(f"{alive} alive", "ok")
+        when = (_when(datetime.fromtimestamp(newest, UTC), f.now, zone)
+                if newest is not None else "")
+        items.append(f'<li><b>{escape(process)}</b> <span data-figure="heartbeat-'
+                     f'{escape(process)}">{state}</span> {"last beat " + when if when else ""}'
+                     "</li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
 def _reports(f: Figures, zone: ZoneInfo, secrets: list[str]) -> str:
     last = "".join(f'<li><b>{escape(k)}</b>: <span data-figure="report-{escape(k)}">'
                    f"{_when(at, f.now, zone)}</span></li>"
@@ -193,7 +220,8 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
                 has_token: bool, flash: str | None = None) -> str:
     now_local = f.now.replace(tzinfo=UTC).astimezone(zone)
     problems = f.dead_letters_open + sum(
-        1 for x in f.upstreams.values() if x.breaker.get("state", "closed") != "closed")
+        1 for x in f.upstreams.values() if x.breaker.get("state", "closed") != "closed") + sum(
+        1 for process in f.heartbeats if _stale(f, process))
     status = (_badge("all good", "ok") if problems == 0
               else _badge(f"{problems} thing(s) need attention", "bad"))
     cards = "".join(_upstream_card(x, f, zone) for x in f.upstreams.values())
@@ -206,7 +234,8 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
 <title>simrs-bridge</title><style>{STYLE}</style></head>
 <body>
 <header><h1>simrs-bridge</h1> {status}
-<span class="muted">{now_local:%Y-%m-%d %H:%M:%S} {escape(str(zone))}; refreshes every
+<span class="muted">{now_local:%Y-%m-%d %H:%M:%S} {now_local.isoformat()[-6:]}
+{escape(str(zone))}; refreshes every
 {REFRESH_SECONDS} s</span></header>
 {f'<p class="flash">{escape(flash)}</p>' if flash else ''}
 <main>
@@ -216,6 +245,7 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
   class="count">{f.dead_letters_open}</span> open</h2>
 {_dead_letters(f, zone, secrets, can_act, has_token)}</section>
 <div class="row">
+<section class="card"><h2>Processes</h2>{_processes(f, zone)}</section>
 <section class="card"><h2>Producer</h2>{_producer(f, zone)}</section>
 <section class="card"><h2>Bed availability</h2>{_beds(f, zone)}</section>
 </div>

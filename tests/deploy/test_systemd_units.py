@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core import exitcodes
+from core.settings import Settings
 from core.systemd import EXIT_RELOAD
 
 from .conftest import REPO
@@ -41,10 +43,17 @@ def test_unit_runs_its_command_hardened_under_notify(unit: Path) -> None:
         "EnvironmentFile": "/etc/simrs-bridge/env", "Restart": "on-failure",
         "NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes",
         "ProtectHome": "yes", "RestartForceExitStatus": str(EXIT_RELOAD),
+        # A wrong setting fails the same way every time: no restart loop on it.
+        "RestartPreventExitStatus": str(exitcodes.CONFIG),
     }
     assert {k: service.get(k) for k in expected} == expected
     assert int(service["WatchdogSec"]) >= 10
     assert "HUP" in service["ExecReload"]
+    # The start-up wait for Redis and the databases ends before systemd gives up on READY=1,
+    # so the daemon exits with its own one-line reason (69) instead of being killed.
+    # (the wait's bound, plus one probe's 10 s timeout).
+    bound = next(m.le for m in Settings.model_fields["startup_wait"].metadata if hasattr(m, "le"))
+    assert int(service["TimeoutStartSec"]) > bound + 10
 
 
 def test_worker_stops_later_than_its_default_grace() -> None:

@@ -56,7 +56,8 @@ async def test_demo_runs_a_live_day_and_stops_cleanly(tmp_path: Path) -> None:
     env["PYTHONPATH"] = str(REPO)
     demo = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "sandbox.demo", "--dir", str(tmp_path / "demo"), "--bpjs-port",
-        "0", "--sirs-port", "0", "--dashboard-port", "0", "--rate", "5", cwd=REPO, env=env,
+        "0", "--sirs-port", "0", "--dashboard-port", "0", "--rate", "5", "--tour-delay", "2",
+        cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     assert demo.stdout is not None
     lines: list[str] = []
@@ -90,6 +91,16 @@ async def test_demo_runs_a_live_day_and_stops_cleanly(tmp_path: Path) -> None:
             assert page.status == 200
             assert 'data-figure="bpjs-calls"' in await page.text()
         assert len(seen) >= 5, f"expected redis, mariadb, worker, producer, dashboard: {seen}"
+
+        # The tour: a daily report accepted, then a BPJS outage opening and closing the circuit.
+        tour = ("RS Online accepted the daily report", "the BPJS circuit is OPEN",
+                "the BPJS circuit closed again")
+        deadline = time.monotonic() + 240
+        while not all(any(step in line for line in lines) for step in tour):
+            line = await asyncio.wait_for(demo.stdout.readline(), deadline - time.monotonic())
+            assert line, "demo ended early:\n" + "".join(lines)
+            lines.append(line.decode())
+        seen |= descendants(demo.pid)
 
         demo.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
         rest = await asyncio.wait_for(demo.stdout.read(), 90)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import socket
 import sys
 import time
@@ -208,6 +209,9 @@ async def test_show_prints_mapping_groups_and_unmapped_wards(
     code, out, err = await invoke(monkeypatch, capsys, env, "mapping", "show")
     assert code == 0, err
     lines = [line.split() for line in out.splitlines()]
+    assert re.search(r"^mapping: 2 ward class\(es\), loaded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                     r"\+07:00$", out, re.MULTILINE), out
+    assert "UTC" not in out
     assert ["MLT", "Kelas", "3", "4", "Bangsal", "Umum", "0", "3"] in lines
     assert ["4", "Bangsal", "Umum", "5", "1", "1", "0"] in lines  # jumlah terpakai prepare covid
     assert ["ICU", "RUANG", "ICU", "Kelas", "Utama", "2"] in lines
@@ -235,6 +239,7 @@ async def test_status_and_check_probe(
     code, out, err = await invoke(monkeypatch, capsys, env, "status")
     assert code == 0, err
     assert "posted:       2\n  3/Ruang Mawar\n  5/Ruang Melati" in out
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+07:00", out), out
     assert "unmapped:     1\n  ICU/Kelas Utama" in out
     with pytest.raises(ConfigError, match=r"no RS Online mapping: ICU/Kelas Utama \("):
         await probe_unmapped(bridge_settings)

@@ -75,6 +75,9 @@ async def test_figures_equal_redis_and_database(dashboard: Dashboard) -> None:
         assert shown["p50_ms"] == durations[math.ceil(calls * 0.50) - 1]
         assert shown["p95_ms"] == durations[math.ceil(calls * 0.95) - 1]
         assert shown["last_success"] is not None
+        # ISO 8601 with the hospital's offset, never a naive time.
+        assert shown["last_success"].endswith("+07:00"), shown["last_success"]
+        assert all(b["start"].endswith("+07:00") for b in shown["buckets"])
         assert shown["breaker"]["state"] == "closed"
     assert figures["dead_letters_open"] == 0
     assert figures["producer"]["visits"] == 5
@@ -99,7 +102,7 @@ async def test_metrics_follow_the_shared_state(
     assert status == 200
     before = samples(first)
     assert before[("simrs_bridge_up", ())] == 1
-    assert before[("simrs_bridge_dead_letters_open", ())] == 0
+    assert before[("simrs_bridge_dead_letters_open", (("upstream", "sirs"),))] == 0
     assert before[("simrs_bridge_circuit_open", (("upstream", "bpjs"),))] == 0
     assert before[("simrs_bridge_queue_depth", (("upstream", "bpjs"),))] == 0
     assert 0 <= before[("simrs_bridge_producer_lag_seconds", ())] < 60
@@ -133,7 +136,8 @@ async def test_metrics_follow_the_shared_state(
     assert after[key] - before.get(key, 0) == new
     hist = ("simrs_bridge_upstream_request_duration_seconds_count", (("upstream", "bpjs"),))
     assert after[hist] - before.get(hist, 0) == new
-    assert after[("simrs_bridge_dead_letters_open", ())] == 1
+    assert after[("simrs_bridge_dead_letters_open", (("upstream", "sirs"),))] == 1
+    assert after[("simrs_bridge_dead_letters_open", (("upstream", "bpjs"),))] == 0
     assert after[("simrs_bridge_circuit_open", (("upstream", "sirs"),))] == 1
     assert after[("simrs_bridge_circuit_open", (("upstream", "bpjs"),))] == 0
     assert after[("simrs_bridge_circuit_state", (("state", "open"), ("upstream", "sirs")))] == 1
