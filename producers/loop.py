@@ -25,6 +25,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from core import db
+from core.health import Loops
 from core.keys import (
     BPJS_BOOKING,
     PRODUCER_STATUS,
@@ -45,9 +46,11 @@ from core.state.migrate import migrate
 from core.state.stores import Stores
 from producers.beds import BedsProducer
 
-__all__ = ["CycleReport", "Producer", "open_producer"]
+__all__ = ["LOOP", "CycleReport", "Producer", "open_producer"]
 
 logger = logging.getLogger(__name__)
+
+LOOP = "khanza cycle"
 
 
 
@@ -138,7 +141,8 @@ class Producer:
             "waiting": report.waiting,
         }))
 
-    async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event) -> None:
+    async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event,
+                  health: Loops | None = None) -> None:
         """Cycle until ``stop``; a failed cycle is logged and retried, never fatal.
 
         Cycles start every ``interval`` seconds (counted from the start of the previous
@@ -158,8 +162,12 @@ class Producer:
                     logger.info("cycle: %d visits, enqueued %s (%d coalesced) in %.2f s",
                                 report.visits, report.enqueued, report.coalesced,
                                 report.duration)
+                if health is not None:
+                    health.ok(LOOP)
             except (aiomysql.Error, RedisError, OSError) as exc:
                 logger.warning("cycle failed, trying again in %.0f s: %s", interval, exc)
+                if health is not None:
+                    health.failed(LOOP, f"{type(exc).__name__}: {exc}")
             pause = max(0.0, interval - (loop.time() - started))
             waiters = [asyncio.ensure_future(e.wait()) for e in (nudges, stop)]
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
