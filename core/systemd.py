@@ -190,7 +190,14 @@ async def run_worker(worker: Worker) -> int:
     seconds (``SIMRS_BRIDGE_SHUTDOWN_GRACE``); a job still running then is
     cancelled and stays queued for the next worker. Only the exit code differs.
     """
-    life = Lifecycle("worker", health=lambda: worker.pool.ping())
+    loops = getattr(worker, "loops", None)
+
+    async def health() -> None:
+        await worker.pool.ping()
+        if loops is not None:
+            await loops.check()
+
+    life = Lifecycle("worker", health=health)
     startup = worker.on_startup
 
     async def started(ctx: dict[Any, Any]) -> None:
