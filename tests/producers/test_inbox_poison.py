@@ -11,6 +11,7 @@ import asyncio
 import json
 
 import aiomysql
+import pytest
 import redis.asyncio as aioredis
 
 from core.health import Loops
@@ -161,3 +162,38 @@ async def test_trimming_keeps_acknowledged_history_within_its_byte_budget(
     size = sum(len(k) + len(v) for _, fields in left for k, v in fields.items())
     assert size <= 200_000 + 50_000
     assert len(left) >= 4  # history is kept, just not without bound
+
+
+PCR = {"kind": "pcr_nakes", "tanggal": "2025-01-15", "tgllapor": "2025-01-15 16:00:00",
+       "jumlah_tenaga_perawat": 40}
+
+
+@pytest.mark.parametrize(("event", "reason"), [
+    ({**PCR, "tgllapor": 123.4}, "pcr_nakes.tgllapor: must be 'YYYY-MM-DD HH:MM:SS'"),
+    ({**PCR, "tgllapor": 1736899200}, "pcr_nakes.tgllapor: must be 'YYYY-MM-DD HH:MM:SS'"),
+    ({**OKSIGEN, "tanggal": 1736899200}, "oksigen.tanggal: must be a date yyyy-mm-dd"),
+    ({**OKSIGEN, "tanggal": True}, "oksigen.tanggal: must be a date yyyy-mm-dd"),
+    ({**OKSIGEN, "tanggal": "0001-01-01"}, "oksigen.tanggal: must be a date in the years"),
+    ({**OKSIGEN, "tanggal": "9999-12-31"}, "oksigen.tanggal: must be a date in the years"),
+    ({**PCR, "tgllapor": "0001-01-01 00:00:00"}, "pcr_nakes.tgllapor: must be a date in the"),
+    ({**SDM, "jumlah": True}, "sdm.jumlah: must be a whole number"),
+    ({**SDM, "jumlah": 2.0}, "sdm.jumlah: must be a whole number"),
+    ({**SDM, "jumlah": 10**40}, "sdm.jumlah: must be at most"),
+    ({**SDM, "jumlah": "1" * 40}, "sdm.jumlah: must be a whole number"),
+    ({**PCR, "jumlah_tenaga_perawat": False}, "pcr_nakes.jumlah_tenaga_perawat: must be a whole"),
+])
+async def test_numbers_are_not_dates_and_counts_are_whole_plausible_numbers(
+    inbox: Inbox, redis: aioredis.Redis, event: dict[str, object], reason: str
+) -> None:
+    await push(redis, json.dumps(event))
+    stats = await drain(inbox)
+    assert (stats.rejected, stats.stored) == (1, 0)
+    [record] = await rejected(redis)
+    assert record["reason"].startswith(reason), record["reason"]
+
+
+async def test_the_guides_string_forms_still_pass(
+    inbox: Inbox, redis: aioredis.Redis, state_pool: aiomysql.Pool
+) -> None:
+    await push(redis, {**SDM, "jumlah": "12", "jumlah_eksisting": 10})
+    assert (await drain(inbox)).stored == 1
