@@ -100,8 +100,10 @@ class Lifecycle:
     """
 
     def __init__(self, name: str,
-                 health: Callable[[], Awaitable[Any]] | None = None) -> None:
+                 health: Callable[[], Awaitable[Any]] | None = None,
+                 status: Callable[[], str] | None = None) -> None:
         self.name = name
+        self._status = status
         self.stop = asyncio.Event()
         self.reload = False
         self.signal: int | None = None
@@ -150,6 +152,8 @@ class Lifecycle:
                                    self.name, exc)
             if healthy:
                 notify("WATCHDOG=1")
+            if self._status is not None:
+                notify(f"STATUS={self._status()}")  # per loop, for systemctl status
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=interval)
 
@@ -197,7 +201,8 @@ async def run_worker(worker: Worker) -> int:
         if loops is not None:
             await loops.check()
 
-    life = Lifecycle("worker", health=health)
+    life = Lifecycle("worker", health=health,
+                     status=None if loops is None else loops.status)
     startup = worker.on_startup
 
     async def started(ctx: dict[Any, Any]) -> None:

@@ -38,6 +38,8 @@ class ResilientWorker(Worker):
     def __init__(self, *args: Any, loops: Loops | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.loops = loops or Loops()
+        # No good poll for two minutes (Redis gone that long): let the watchdog say so.
+        self.loops.watch(LOOP, stale_after=120.0)
         self._poll_delay = 0.5
         self.outages = 0
 

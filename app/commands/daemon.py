@@ -51,7 +51,7 @@ async def _producer(args: argparse.Namespace) -> int:
         stale = max(120.0, 4 * settings.producer_interval)
         loops.watch(PRODUCER_LOOP, stale)
         loops.watch(INBOX_LOOP, stale)
-        life = systemd.Lifecycle("producer", health=loops.check)
+        life = systemd.Lifecycle("producer", health=loops.check, status=loops.status)
         life.install_signals()
         stop = life.stop
         logger.info("producer running every %.1f s; inbox on", settings.producer_interval)

@@ -29,7 +29,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass, fields
-from typing import Any
 
 import aiomysql
 import redis.asyncio as aioredis
@@ -40,6 +39,7 @@ from redis.exceptions import RedisError, ResponseError
 from core.health import Loops
 from core.keys import INBOX_REJECTED_STREAM, INBOX_STREAM
 from producers.inbox.events import ENTRY_MAX_BYTES, BookingChanged, Rejected, loggable, parse
+from producers.inbox.retention import entry_size, rejection, trim_history
 from producers.inbox.store import InboxStores
 
 __all__ = ["GROUP", "Inbox", "InboxStats", "consumer_name"]
@@ -49,8 +49,6 @@ logger = logging.getLogger(__name__)
 GROUP = "simrs-bridge"
 # Errors that mean "the state database is unavailable now", not "this event is bad".
 STORE_ERRORS = (aiomysql.Error, OSError, asyncio.TimeoutError)
-_META = ("reason", "original_id", "consumer", "truncated")
-ORIGINAL_MAX = 2048  # bytes of the rejected entry copied into its record
 LOOP = "inbox"
 
 
@@ -58,27 +56,12 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _safe(value: bytes | str) -> str:
-    """Text that can always be written to Redis and to a log (lone surrogates escaped)."""
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _str(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _size(entry_fields: dict[bytes | str, bytes | str]) -> int:
-    return sum(len(k) + len(v) for k, v in entry_fields.items())
-
-
 def _nogroup(exc: RedisError) -> bool:
     return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
-
-
-def _id_key(entry_id: str) -> tuple[int, int]:
-    millis, _, seq = entry_id.partition("-")
-    return int(millis), int(seq or 0)
 
 
 @dataclass
@@ -217,7 +200,7 @@ class Inbox:
     async def _handle_all(self, entries: list[Entry], stats: InboxStats) -> None:
         for entry_id, entry_fields in entries:
             stats.read += 1
-            self._bytes_since_trim += _size(entry_fields) if entry_fields else 0
+            self._bytes_since_trim += entry_size(entry_fields) if entry_fields else 0
             if not await self._handle(entry_id, entry_fields, stats):
                 # Stop here: this and the rest of the batch stay pending, in order.
                 stats.failed += 1
@@ -290,69 +273,18 @@ class Inbox:
         record holds what a person needs to find the sender, and keeping a megabyte
         of it in the history is how Redis runs out of memory.
         """
-        record: dict[Any, Any] = {
-            "reason": reason, "original_id": entry_id, "consumer": self.consumer,
-        }
-        room = ORIGINAL_MAX
-        truncated = False
-        for name, value in entry_fields.items():
-            key = _safe(name)[:100]
-            raw = value if isinstance(value, bytes) else _safe(value).encode("utf-8")
-            if room <= 0:
-                truncated = True
-                break
-            if len(raw) > room:
-                raw, truncated = raw[:room], True
-            room -= len(raw) + len(key)
-            record[f"original.{key}" if key in _META else key] = raw
-        if truncated:
-            record["truncated"] = "1"
+        record = rejection(entry_id, entry_fields, reason, self.consumer)
         await self.redis.xadd(self.rejected_stream, record, maxlen=self.history,
                               approximate=True)
         await self.redis.xack(self.stream, self.group, entry_id)
-        if _size(entry_fields) > ENTRY_MAX_BYTES:
+        if entry_size(entry_fields) > ENTRY_MAX_BYTES:
             await self.redis.xdel(self.stream, entry_id)
         logger.warning("inbox %s rejected: %s", entry_id, loggable(reason))
 
     async def trim(self) -> int:
-        """Drop acknowledged history beyond ``history`` entries; never unprocessed ones."""
-        if not await self.redis.exists(self.stream):
-            return 0
-        groups = await self.redis.xinfo_groups(self.stream)
-        floor: tuple[int, int] | None = None
-        for group in groups:
-            # Last-delivered first, then pending: an entry delivered in between is
-            # either pending when we look or already acknowledged.
-            bounds = [_id_key(_str(group["last-delivered-id"]))]
-            pending = await self.redis.xpending(self.stream, _str(group["name"]))
-            if pending["pending"]:
-                bounds.append(_id_key(_str(pending["min"])))
-            low = min(bounds)
-            floor = low if floor is None else min(floor, low)
-        if floor is None or floor == (0, 0):
-            return 0
-        below = await self.redis.xrevrange(self.stream, max=f"({floor[0]}-{floor[1]}",
-                                           min="-", count=self.history)
-        kept = 0
-        cut = None
-        for index, (_, entry_fields) in enumerate(below):
-            kept += _size(entry_fields)
-            if kept > self.history_bytes:
-                cut = index  # this one and older ones go
-                break
-        if cut is None:
-            if len(below) < self.history:
-                return 0
-            cut = len(below)  # the count bound: keep all ``history`` of them
-        # Everything older than the oldest entry kept goes; exact, not ``~``, so that a
-        # few large entries cannot outlive the byte budget.
-        keep_from = below[cut - 1][0] if cut > 0 else f"{floor[0]}-{floor[1]}"
-        removed = int(await self.redis.xtrim(self.stream, minid=_str(keep_from),
-                                             approximate=False))
+        """Drop acknowledged history beyond ``history`` entries or ``history_bytes``."""
         self._bytes_since_trim = 0
-        if removed:
-            logger.info("inbox: trimmed %d acknowledged entries", removed)
-        return removed
+        return await trim_history(self.redis, self.stream, self.history, self.history_bytes)
 
     async def prune_consumers(self, idle_ms: int = 3_600_000) -> int:
         """Forget consumer names of processes long gone (one per restart: hostname-pid).
