@@ -197,9 +197,13 @@ async def run_worker(worker: Worker) -> int:
     loops = getattr(worker, "loops", None)
 
     async def health() -> None:
-        await worker.pool.ping()
+        # The poll loop's own record, not a ping: a Redis restart is ridden out inside
+        # the process (worker/resilient.py), while a poll wedged on a dead socket, or
+        # failing for minutes, stops reporting and so stops the watchdog.
         if loops is not None:
             await loops.check()
+        else:
+            await worker.pool.ping()
 
     life = Lifecycle("worker", health=health,
                      status=None if loops is None else loops.status)
