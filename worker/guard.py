@@ -55,8 +55,8 @@ async def _bury(ctx: dict[str, Any], name: str, args: tuple[Any, ...], job_try: 
     job_id = str(ctx.get("job_id"))
     letter = await services.dead_letters.add(
         job_id, name, list(args), upstream=None, outcome=Outcome.PERMANENT, code=None,
-        message=f"refused: try {job_try} is beyond the limit of {limit} tries "
-                "(a forged or corrupted job?)",
+        message=f"gave up: try {job_try} is beyond the limit of {limit} tries (retried "
+                "through a long outage, or a forged or corrupted try count)",
         attempts=min(job_try, 2**31 - 1),
     )
     logger.warning("%s: try %d is beyond the limit of %d; dead letter %d", job_id, job_try,
@@ -72,10 +72,10 @@ def guarded(name: str, job: Job) -> Job:
         services: Services = ctx["services"]
         job_id = str(ctx.get("job_id"))
         job_try = int(ctx.get("job_try", 1))
-        if over_limit(job_try, services.settings.job_max_tries):
-            return await _bury(ctx, name, args, job_try)
         running: set[str] = ctx.setdefault(RUNNING, set())
         try:
+            if over_limit(job_try, services.settings.job_max_tries):
+                return await _bury(ctx, name, args, job_try)
             if job_id in running:
                 await services.redis.set(dirty_key(job_id), b"1", ex=DIRTY_TTL)
                 logger.info("%s: already running in this worker; marked for another pass",
