@@ -367,7 +367,7 @@ async def phase_visits(stack: Stack, args: argparse.Namespace, figures: Figures,
     # Latency keeps jobs mid-run when Redis restarts and when it is flushed.
     await fake_put(stack.bpjs_root, "/_fake/faults", {"error_rate": args.faults,
                                                         "reset_rate": args.faults / 3,
-                                                        "latency": 0.1, "seed": args.seed})
+                                                        "latency": 0.3, "seed": args.seed})
     visits = await add_today(settings, today, args.visits, 1)
     client = aioredis.from_url(settings.redis_url)
     await asyncio.sleep(3)
