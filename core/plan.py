@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import Outcome
 from core.khanza.snapshot import TASK_ORDER, BookingSnapshot, epoch_ms, payload_hash
+from core.khanza.tasks import is_zero
 from core.state.ledger import LedgerEntry
 
 __all__ = ["Plan", "Step", "pending", "plan_bpjs", "plan_sirs"]
@@ -71,9 +72,7 @@ def _task_steps(
             continue
         local = snapshot.tasks.get(taskid)
         if local is None:
-            later = [t for t in snapshot.tasks if t > taskid]
-            reason = f"task {taskid} has no time in Khanza yet" if later else None
-            return steps, reason
+            return steps, _missing(snapshot, taskid)
         waktu = epoch_ms(local, zone)
         body: dict[str, Any] = {"kodebooking": snapshot.kodebooking, "taskid": taskid,
                                 "waktu": waktu}
@@ -81,6 +80,22 @@ def _task_steps(
             body["jenisresep"] = snapshot.jenisresep
         steps.append(Step(f"task{taskid}", "task", body, taskid, waktu))
     return steps, None
+
+
+def _missing(snapshot: BookingSnapshot, taskid: int) -> str | None:
+    """Why the sequence stops at ``taskid``, or None when it has simply not happened yet.
+
+    A value that is not a time at all (``25:00:00``) is named whether or not later
+    tasks exist: nothing after it is ever sent until someone corrects it. A zero
+    date is Khanza's "not yet", named only once a later task shows it is stuck.
+    """
+    held = snapshot.unreadable.get(taskid)
+    later = any(t > taskid for t in snapshot.tasks)
+    if held is not None and not is_zero(held.partition("'")[2]):
+        return f"task {taskid}: {held}, not a real time (correct it in Khanza)"
+    if not later:
+        return None
+    return f"task {taskid} has no time in Khanza yet" + (f" ({held})" if held else "")
 
 
 def plan_bpjs(

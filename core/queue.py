@@ -8,7 +8,9 @@ producer cycle.
 Jobs are JSON, never pickle (principle 5): anything that can write to Redis
 must not be able to make the worker run code. ``deserialize`` accepts only a
 JSON object, so a pickle payload fails to decode and the job is dropped
-unexecuted.
+unexecuted. A try count that is not a plausible number (``"t": 10**9``, a
+string, a bool) is read as ``TRY_CEILING``: arq would drop such a job
+silently, the worker's guard turns it into a dead letter instead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from core.keys import QUEUE_NAME, SIRS_KEBUTUHAN, SIRS_SHK, dirty_key, kebutuhan
 
 __all__ = [
     "DIRTY_TTL",
+    "TRY_CEILING",
     "deserialize",
     "enqueue",
     "enqueue_kebutuhan",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 DIRTY_TTL = 24 * 3600
+TRY_CEILING = 1_000_000  # arq's max_tries; far above any real count (settings allow 1000)
 
 
 def serialize(value: dict[str, Any]) -> bytes:
@@ -44,6 +48,11 @@ def deserialize(raw: bytes) -> dict[str, Any]:
     value = json.loads(raw.decode("utf-8"))
     if not isinstance(value, dict):
         raise ValueError("a job must be a JSON object")
+    tries = value.get("t")
+    if tries is not None and (
+        isinstance(tries, bool) or not isinstance(tries, int) or not 0 <= tries <= TRY_CEILING
+    ):
+        value["t"] = TRY_CEILING
     return value
 
 

@@ -102,8 +102,10 @@ class Lifecycle:
     """
 
     def __init__(self, name: str,
-                 health: Callable[[], Awaitable[Any]] | None = None) -> None:
+                 health: Callable[[], Awaitable[Any]] | None = None,
+                 status: Callable[[], str] | None = None) -> None:
         self.name = name
+        self._status = status
         self.stop = asyncio.Event()
         self.reload = False
         self.signal: int | None = None
@@ -152,6 +154,8 @@ class Lifecycle:
                                    self.name, exc)
             if healthy:
                 notify("WATCHDOG=1")
+            if self._status is not None:
+                notify(f"STATUS={self._status()}")  # per loop, for systemctl status
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=interval)
 
@@ -192,7 +196,19 @@ async def run_worker(worker: Worker) -> int:
     seconds (``SIMRS_BRIDGE_SHUTDOWN_GRACE``); a job still running then is
     cancelled and stays queued for the next worker. Only the exit code differs.
     """
-    life = Lifecycle("worker", health=lambda: worker.pool.ping())
+    loops = getattr(worker, "loops", None)
+
+    async def health() -> None:
+        # The poll loop's own record, not a ping: a Redis restart is ridden out inside
+        # the process (worker/resilient.py), while a poll wedged on a dead socket, or
+        # failing for minutes, stops reporting and so stops the watchdog.
+        if loops is not None:
+            await loops.check()
+        else:
+            await worker.pool.ping()
+
+    life = Lifecycle("worker", health=health,
+                     status=None if loops is None else loops.status)
     startup = worker.on_startup
 
     async def started(ctx: dict[Any, Any]) -> None:

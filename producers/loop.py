@@ -25,6 +25,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
 from core import db
+from core.health import Loops
 from core.keys import (
     BPJS_BOOKING,
     PRODUCER_STATUS,
@@ -45,9 +46,11 @@ from core.state.migrate import migrate
 from core.state.stores import Stores
 from producers.beds import BedsProducer
 
-__all__ = ["CycleReport", "Producer", "open_producer"]
+__all__ = ["LOOP", "CycleReport", "Producer", "open_producer"]
 
 logger = logging.getLogger(__name__)
+
+LOOP = "khanza cycle"
 
 
 
@@ -85,6 +88,7 @@ class Producer:
         self.beds = beds or BedsProducer(khanza=khanza, mapping=stores.bed_mapping, queue=queue)
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
+        self._told: dict[str, str] = {}  # the waiting reasons already logged, by kodebooking
 
     async def cycle(self, today: date | None = None) -> CycleReport:
         report = CycleReport(started=time.time())
@@ -103,9 +107,12 @@ class Producer:
             if pending(plan, bpjs_ledger.get(kode, {}), recorded=snapshot.recorded):
                 report.add(BPJS_BOOKING, await enqueue(
                     self.queue, BPJS_BOOKING, kode, job_id=booking_job_id(BPJS_BOOKING, kode)))
-            elif plan.waiting:
-                report.waiting[kode] = plan.waiting
             sirs_plan = plan_sirs(snapshot, zone, self._configured)
+            waiting = plan.waiting or sirs_plan.waiting
+            if waiting:
+                # Shown even while earlier steps are still being sent: what comes after
+                # them waits for Khanza, and a person should see why now.
+                report.waiting[kode] = waiting
             if pending(sirs_plan, sirs_ledger.get(kode, {})):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
@@ -125,8 +132,18 @@ class Producer:
             if queued is not None:
                 report.add(SIRS_BEDS, queued)
         report.duration = time.time() - report.started
+        self._tell(report.waiting)
         await self._publish(report)
         return report
+
+    def _tell(self, waiting: dict[str, str]) -> None:
+        """One log line per visit when it starts waiting (or its reason changes), not per cycle."""
+        for kode, reason in waiting.items():
+            if self._told.get(kode) != reason:
+                logger.warning("booking %s waits for Khanza: %s", kode, reason)
+        for kode in set(self._told) - set(waiting):
+            logger.info("booking %s no longer waits", kode)
+        self._told = dict(waiting)
 
     async def _publish(self, report: CycleReport) -> None:
         await self.queue.set(PRODUCER_STATUS, json.dumps({
@@ -138,7 +155,8 @@ class Producer:
             "waiting": report.waiting,
         }))
 
-    async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event) -> None:
+    async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event,
+                  health: Loops | None = None) -> None:
         """Cycle until ``stop``; a failed cycle is logged and retried, never fatal.
 
         Cycles start every ``interval`` seconds (counted from the start of the previous
@@ -158,8 +176,12 @@ class Producer:
                     logger.info("cycle: %d visits, enqueued %s (%d coalesced) in %.2f s",
                                 report.visits, report.enqueued, report.coalesced,
                                 report.duration)
+                if health is not None:
+                    health.ok(LOOP)
             except (aiomysql.Error, RedisError, OSError) as exc:
                 logger.warning("cycle failed, trying again in %.0f s: %s", interval, exc)
+                if health is not None:
+                    health.failed(LOOP, f"{type(exc).__name__}: {exc}")
             pause = max(0.0, interval - (loop.time() - started))
             waiters = [asyncio.ensure_future(e.wait()) for e in (nudges, stop)]
             await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)

@@ -13,11 +13,11 @@ step whose answer was lost is simply sent again (the upstream answers
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from arq import func
 from arq.connections import RedisSettings
-from arq.worker import Worker
+from arq.typing import WorkerCoroutine
 
 from core.keys import (
     BPJS_BOOKING,
@@ -28,37 +28,45 @@ from core.keys import (
     SIRS_REPORT,
     SIRS_SHK,
 )
-from core.queue import deserialize, serialize
+from core.queue import TRY_CEILING, deserialize, serialize
 from core.settings import Settings
+from worker.guard import RUNNING, Job, guarded
 from worker.jobs.beds import sirs_beds
 from worker.jobs.booking import bpjs_booking, sirs_antrian
 from worker.jobs.kebutuhan import sirs_kebutuhan
 from worker.jobs.reports import sirs_report
 from worker.jobs.shk import sirs_shk
+from worker.resilient import ResilientWorker
 from worker.services import open_services
 
-__all__ = ["build_worker", "worker_functions"]
+__all__ = ["JOBS", "build_worker", "worker_functions"]
 
 logger = logging.getLogger(__name__)
 
 
+JOBS: dict[str, Job] = {
+    BPJS_BOOKING: bpjs_booking,
+    SIRS_ANTRIAN: sirs_antrian,
+    SIRS_REPORT: sirs_report,
+    SIRS_KEBUTUHAN: sirs_kebutuhan,
+    SIRS_SHK: sirs_shk,
+    SIRS_BEDS: sirs_beds,
+}
+
+
 def worker_functions(settings: Settings) -> list[Any]:
-    # Our own policy decides retries and dead letters (jobs/policy.py); arq's bound is a
-    # backstop one above it so it never drops a job ours would still try.
-    tries = settings.job_max_tries + 1
-    return [
-        func(bpjs_booking, name=BPJS_BOOKING, keep_result=0, max_tries=tries),
-        func(sirs_antrian, name=SIRS_ANTRIAN, keep_result=0, max_tries=tries),
-        func(sirs_report, name=SIRS_REPORT, keep_result=0, max_tries=tries),
-        func(sirs_kebutuhan, name=SIRS_KEBUTUHAN, keep_result=0, max_tries=tries),
-        func(sirs_shk, name=SIRS_SHK, keep_result=0, max_tries=tries),
-        func(sirs_beds, name=SIRS_BEDS, keep_result=0, max_tries=tries),
-    ]
+    # Our own policy decides retries and dead letters (jobs/policy.py, worker/guard.py).
+    # arq's bound would drop a job past it without a trace, so it is set out of reach
+    # (core.queue clamps any try count to it) and the guard buries such a job instead.
+    del settings
+    return [func(cast(WorkerCoroutine, guarded(name, job)), name=name, keep_result=0,
+                 max_tries=TRY_CEILING) for name, job in JOBS.items()]
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     ctx["services"] = await open_services(settings)
+    ctx[RUNNING] = set()  # shared by every job's ctx (arq copies this dict shallowly)
     logger.info("worker ready: BPJS %s, RS Online %s", settings.bpjs_base_url,
                 settings.sirs_base_url)
 
@@ -69,9 +77,9 @@ async def _shutdown(ctx: dict[str, Any]) -> None:
         await services.close()
 
 
-def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+def build_worker(settings: Settings, *, burst: bool = False) -> ResilientWorker:
     """A worker on the current event loop (construct it inside ``asyncio.run``)."""
-    return Worker(
+    return ResilientWorker(
         functions=worker_functions(settings),
         queue_name=QUEUE_NAME,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),

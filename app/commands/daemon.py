@@ -19,12 +19,15 @@ import redis.asyncio as aioredis
 from app.commands.base import Subparsers
 from app.commands.check import warn_unreachable_upstreams
 from core import db, systemd
+from core.health import Loops, supervise
 from core.heartbeat import beat_forever
 from core.logging import setup_logging
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.startup import prepare
 from core.state.migrate import migrate
 from producers.inbox import Inbox, InboxStores
+from producers.inbox.reader import LOOP as INBOX_LOOP
+from producers.loop import LOOP as PRODUCER_LOOP
 from producers.loop import open_producer
 from worker.main import build_worker
 
@@ -66,15 +69,24 @@ async def _producer(args: argparse.Namespace) -> int:
                   f"{report.coalesced} already queued; {len(report.waiting)} waiting")
             return 0
         nudges = asyncio.Event()
-        life = systemd.Lifecycle("producer", health=producer.queue.ping)
+        loops = Loops()
+        # A loop that has not completed a good iteration for this long makes the watchdog
+        # stop pinging (systemd restarts us); a Redis ping alone hid a stuck reader.
+        stale = max(120.0, 4 * settings.producer_interval)
+        loops.watch(PRODUCER_LOOP, stale)
+        loops.watch(INBOX_LOOP, stale)
+        life = systemd.Lifecycle("producer", health=loops.check, status=loops.status)
         life.install_signals()
         stop = life.stop
         logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
         inbox = Inbox(producer.queue, InboxStores.on(producer.stores.pool), producer.queue,
                       nudges)
+        # Side by side and isolated: whatever one loop raises, the other keeps running.
         async with asyncio.TaskGroup() as group:
-            group.create_task(producer.run(settings.producer_interval, nudges, stop))
-            group.create_task(inbox.run(stop))
+            group.create_task(supervise(PRODUCER_LOOP, lambda: producer.run(
+                settings.producer_interval, nudges, stop, loops), stop, loops))
+            group.create_task(supervise(INBOX_LOOP, lambda: inbox.run(stop, health=loops),
+                                        stop, loops))
             group.create_task(beat_forever(producer.queue, "producer", stop))
             life.ready()
         await life.close()

@@ -80,10 +80,23 @@ def _may_read(request: web.Request) -> bool:
     return not request.app[SETTINGS].dashboard_require_token_for_reads or _authorized(request)
 
 
-def _same_origin(request: web.Request) -> bool:
+def _not_foreign(request: web.Request) -> bool:
+    """No ``Origin`` or this dashboard's (signing in needs the token anyway)."""
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None
+    return urlsplit(origin).netloc == request.host
+
+
+def _same_origin(request: web.Request) -> bool:
+    """An action's POST must say where it comes from, and that must be this dashboard.
+
+    Only a request carrying the token in an ``Authorization`` header (a script; no
+    other site can make a browser send that header) may leave ``Origin`` out.
+    """
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin is None and request.headers.get("Authorization", "").startswith("Bearer ")
     return urlsplit(origin).netloc == request.host
 
 
@@ -172,7 +185,7 @@ async def login(request: web.Request) -> web.Response:
     form = await request.post()
     token = _token(request)
     given = str(form.get("token", ""))
-    if not token or not _same_origin(request) or not hmac.compare_digest(
+    if not token or not _not_foreign(request) or not hmac.compare_digest(
             given.encode(), token.encode()):
         logger.warning("dashboard: refused sign-in from %s", request.remote)
         return _html(login_page("That token is not right."), status=403)

@@ -120,10 +120,26 @@ def _producer(f: Figures, zone: ZoneInfo) -> str:
     badge = _badge(f"{lag:.0f} s ago", "ok" if lag < 60 else "bad")
     enqueued = p.get("enqueued") or {}
     queued = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in enqueued.items())
+    waiting = p.get("waiting") or {}
     return (f'<p>Last cycle <span data-figure="producer-lag">{badge}</span> took '
             f'{float(p.get("duration", 0)):.2f} s: {escape(str(p.get("visits", 0)))} visits, '
             f'enqueued {queued or "nothing"}, {escape(str(p.get("coalesced", 0)))} already '
-            f'queued, {len(p.get("waiting") or {})} waiting for Khanza.</p>')
+            f'queued, {len(waiting)} waiting for Khanza.</p>{_waiting(waiting)}')
+
+
+WAITING_SHOWN = 50
+
+
+def _waiting(waiting: dict[str, str]) -> str:
+    """Why each visit waits (a mapping to add, a time to correct): what a person must fix."""
+    if not waiting:
+        return ""
+    rows = "".join(f'<tr><td>{escape(str(kode))}</td><td>{escape(str(reason))}</td></tr>'
+                   for kode, reason in sorted(waiting.items())[:WAITING_SHOWN])
+    more = len(waiting) - WAITING_SHOWN
+    tail = f"<p>… and {more} more (see the producer's log).</p>" if more > 0 else ""
+    return (f'<table class="waiting" data-figure="waiting"><tr><th>kodebooking</th>'
+            f'<th>waiting for Khanza because</th></tr>{rows}</table>{tail}')
 
 
 # A beat older than this means the process is gone or wedged (beats come every 15 s).

@@ -34,6 +34,7 @@ from core.khanza.tasks import (
     Scope,
     Visit,
     collect_tasks,
+    collect_unreadable,
     farmasi_for,
     fetch_all,
     first_resep,
@@ -204,6 +205,8 @@ async def _build(
         if sources.uses("mutasi_berkas") and one["m_no_rawat"] is not None:
             events.mutasi[one["m_no_rawat"]] = (wallclock(one["m_dikirim"]),
                                                 wallclock(one["m_diterima"]))
+            events.note(one["m_no_rawat"], "mutasi_berkas.dikirim", one["m_dikirim"])
+            events.note(one["m_no_rawat"], "mutasi_berkas.diterima", one["m_diterima"])
         if one["sent_taskids"]:
             taskids = str(one["sent_taskids"]).split(",")
             sent_tasks[one["no_rawat"]] = {f"task{taskid}" for taskid in taskids}
@@ -223,6 +226,7 @@ async def _build(
         )
         add, problem = _mobile_add(row) if is_mobile else _onsite_add(row, jadwal, options)
         tanggal = row["tanggalperiksa"] if is_mobile else row["tgl_registrasi"]
+        tasks = collect_tasks(visit, events, options.task_sources)
         snapshots.append(BookingSnapshot(
             kodebooking=kodebooking,
             no_rawat=row["no_rawat"],
@@ -231,7 +235,8 @@ async def _build(
             pasienbaru=is_mobile and row["pasienbaru"] == "1",
             add=add,
             problem=problem,
-            tasks=collect_tasks(visit, events, options.task_sources),
+            tasks=tasks,
+            unreadable=collect_unreadable(visit, events, options.task_sources, tasks),
             jenisresep=None if farmasi is None else farmasi.jenisresep,
             farmasi=farmasi,
             batal=_cancellation(row),
@@ -303,6 +308,9 @@ def _mobile_add(row: Row) -> tuple[AntreanAdd | None, str | None]:
         missing.append(f"the doctor of {row['no_rawat']} has no maping_dokter_dpjpvclaim row")
     if not row["kodedokter"]:
         missing.append("booking has no kodedokter")
+    if not isinstance(row["tanggalperiksa"], date):
+        # A zero date reads back as text that looks like a date: never send it.
+        missing.append(f"booking tanggalperiksa {row['tanggalperiksa']!r} is not a real date")
     numbers = {}
     for name in ("angkaantrean", "estimasidilayani"):
         text = str(row[name] or "").strip()
@@ -373,7 +381,9 @@ def _onsite_add(
     elif session["jam_selesai"] is None or session["kuota"] is None:
         missing.append(f"jadwal of doctor {row['kd_dokter']} on {hari} lacks jam_selesai or kuota")
     no_reg = str(row["no_reg"] or "").strip()
-    if not no_reg.isdigit():
+    if row["no_reg"] is None:
+        missing.append(f"registration {row['no_rawat']} has no no_reg (NULL)")
+    elif not no_reg.isdigit():
         missing.append(f"no_reg {no_reg!r} is not a number")
     if missing or session is None:
         return None, "; ".join(missing)

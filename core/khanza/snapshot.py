@@ -71,6 +71,9 @@ class BookingSnapshot:
     farmasi: FarmasiAdd | None = None
     batal: Cancellation | None = None
     recorded: frozenset[str] = frozenset()
+    unreadable: Mapping[int, str] = field(default_factory=dict, compare=False)
+    """Tasks without a time whose Khanza source holds something that is not a real time
+    (``mutasi_berkas.dikirim is '0000-00-00 00:00:00'``): shown as the reason they wait."""
     """BPJS steps Khanza's own tables say were sent (``add`` for statuskirim 'Sudah',
     ``task<n>`` for referensi_mobilejkn_bpjs_taskid rows, ``batal``): trusted as done so
     that moving from Khanza's sender to this daemon does not resend history."""

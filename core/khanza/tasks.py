@@ -41,13 +41,16 @@ __all__ = [
     "Scope",
     "Visit",
     "collect_tasks",
+    "collect_unreadable",
     "farmasi_for",
     "fetch_all",
     "first_resep",
     "forget_schema_cache",
     "in_list",
+    "is_zero",
     "load_events",
     "load_racikan",
+    "unreadable",
     "wallclock",
 ]
 
@@ -128,6 +131,25 @@ def wallclock(day: object, clock: object = None) -> datetime | None:
     return None
 
 
+def unreadable(day: object, clock: object = None) -> str | None:
+    """How a present value that is not a real time reads, for a "waiting" reason.
+
+    None when it is a real time, or when nothing is there (NULL).
+    """
+    if day is None or wallclock(day, clock) is not None:
+        return None
+    if isinstance(clock, timedelta):
+        seconds = int(clock.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        clock = f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return f"{day}" if clock is None else f"{day} {clock}"
+
+
+def is_zero(text: str) -> bool:
+    """Khanza writes a zero date for "not yet" (a file not sent, a drug not handed over)."""
+    return text.startswith("0000-00-00")
+
+
 @dataclass(frozen=True)
 class Scope:
     """The visits one load covers: the ``no_rawat`` range ``[lo, hi)``, or ``lo`` alone."""
@@ -162,6 +184,13 @@ class Events:
     mutasi: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     soap: dict[str, list[tuple[datetime, bool]]] = field(default_factory=dict)
     resep: dict[str, list[Resep]] = field(default_factory=dict)
+    # Source values present but not a real time, by no_rawat then source name.
+    unreadable: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def note(self, no_rawat: str, source: str, day: object, clock: object = None) -> None:
+        text = unreadable(day, clock)
+        if text is not None:
+            self.unreadable.setdefault(no_rawat, {}).setdefault(source, text)
 
 
 async def load_events(
@@ -174,12 +203,18 @@ async def load_events(
         sql, params = scope.pick(MUTASI_BERKAS_IN_RANGE, MUTASI_BERKAS_OF_VISIT)
         for row in await fetch_all(conn, sql, params):
             events.mutasi[row["no_rawat"]] = (wallclock(row["dikirim"]), wallclock(row["diterima"]))
+            events.note(row["no_rawat"], "mutasi_berkas.dikirim", row["dikirim"])
+            events.note(row["no_rawat"], "mutasi_berkas.diterima", row["diterima"])
     if sources.uses("pemeriksaan_ralan"):
         sql, params = scope.pick(PEMERIKSAAN_RALAN_IN_RANGE, PEMERIKSAAN_RALAN_OF_VISIT)
         for row in await fetch_all(conn, sql, params):
             when = wallclock(row["tgl_perawatan"], row["jam_rawat"])
             if when is not None:
                 events.soap.setdefault(row["no_rawat"], []).append((when, bool(row["by_dokter"])))
+            else:
+                who = "dokter" if row["by_dokter"] else "petugas"
+                for source in ("pemeriksaan_ralan.first", f"pemeriksaan_ralan.{who}"):
+                    events.note(row["no_rawat"], source, row["tgl_perawatan"], row["jam_rawat"])
     sql, params = scope.pick(RESEP_OBAT_IN_RANGE, RESEP_OBAT_OF_VISIT)
     for row in await fetch_all(conn, sql, params):
         if row["status"] != "ralan":
@@ -190,6 +225,12 @@ async def load_events(
             validasi=wallclock(row["tgl_perawatan"], row["jam"]),
             penyerahan=wallclock(row["tgl_penyerahan"], row["jam_penyerahan"]),
         ))
+        for source, day, clock in (
+            ("peresepan", row["tgl_peresepan"], row["jam_peresepan"]),
+            ("validasi", row["tgl_perawatan"], row["jam"]),
+            ("penyerahan", row["tgl_penyerahan"], row["jam_penyerahan"]),
+        ):
+            events.note(row["no_rawat"], f"resep_obat.{source}", day, clock)
     return events
 
 
@@ -238,6 +279,14 @@ EXTRACTORS: Mapping[str, Extractor] = {
     "resep_obat.penyerahan": _resep("penyerahan"),
     "referensi_mobilejkn_bpjs.validasi": lambda visit, events: visit.checkin,
 }
+
+
+def collect_unreadable(visit: Visit, events: Events, sources: TaskSources,
+                       tasks: Mapping[int, datetime]) -> dict[int, str]:
+    """For each task without a time whose source holds something else: what it holds."""
+    found = events.unreadable.get(visit.no_rawat or "", {})
+    return {taskid: f"{name} is '{found[name]}'" for taskid, name in sources
+            if taskid not in tasks and name in found}
 
 
 def collect_tasks(visit: Visit, events: Events, sources: TaskSources) -> dict[int, datetime]:

@@ -7,6 +7,12 @@ as a message naming the field instead of an opaque refusal from Kemenkes.
 Inputs (inbox events, ``sirs report --file``) may use the guide's own
 string-typed JSON; extra keys are refused so that a misspelt field is an error
 rather than a silent zero.
+
+Types are strict where lax parsing would invent data: a date is a
+``yyyy-mm-dd`` string (or a real date), never a number (pydantic would read
+``1736899200`` as 2025-01-15 and ``123.4`` as 1970), and its year lies in
+``YEAR_MIN..YEAR_MAX``; a count is a whole number (or its digits as text),
+never a bool, a float such as ``2.0``, or more than ``COUNT_MAX``.
 """
 
 from __future__ import annotations
@@ -17,10 +23,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
 
 __all__ = [
+    "COUNT_MAX",
     "M3",
+    "YEAR_MAX",
+    "YEAR_MIN",
     "Code",
     "Count",
     "Flag",
@@ -38,10 +54,24 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^\d+$")
 
 
+YEAR_MIN, YEAR_MAX = 2000, 2099  # report, visit and birth dates of a live hospital
+COUNT_MAX = 999_999_999
+
+
 def _date(value: Any) -> Any:
-    if isinstance(value, str) and not _DATE.match(value.strip()):
-        raise ValueError(f"must be a date yyyy-mm-dd, got {value!r}")
-    return value.strip() if isinstance(value, str) else value
+    if isinstance(value, str):
+        if not _DATE.match(value.strip()):
+            raise ValueError(f"must be a date yyyy-mm-dd, got {value!r}")
+        return value.strip()
+    if not isinstance(value, date):
+        raise ValueError(f"must be a date yyyy-mm-dd, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _in_years(value: date) -> date:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValueError(f"must be a date in the years {YEAR_MIN}-{YEAR_MAX}, got {value}")
+    return value
 
 
 def _timestamp(value: Any) -> Any:
@@ -50,6 +80,30 @@ def _timestamp(value: Any) -> Any:
             return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S")
         except ValueError:
             raise ValueError(f"must be 'YYYY-MM-DD HH:MM:SS', got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ValueError(f"must be 'YYYY-MM-DD HH:MM:SS', got {type(value).__name__} {value!r}")
+    return value
+
+
+def _count(value: Any) -> Any:
+    """Whole numbers only: JSON ints, the guide's digit strings, a database's integral Decimal."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"must be a whole number, got {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("-") and text[1:].isdigit():
+            return int(text)  # refused by ge=0 with its own message
+        if not text.isdigit() or len(text) > 12:
+            raise ValueError(f"must be a whole number, got {value!r}")
+        value = int(text)
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise ValueError(f"must be a whole number, got {value}")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"must be a whole number, got {type(value).__name__}")
+    if value > COUNT_MAX:
+        raise ValueError(f"must be at most {COUNT_MAX}, got a number of {len(str(value))} digits")
     return value
 
 
@@ -75,11 +129,15 @@ def _decimal_text(value: Decimal) -> str:
 
 # Numbers stay numbers in Python; the JSON sent upstream has the guide's string forms.
 _AS_JSON: Any = {"return_type": str, "when_used": "json"}
-Count = Annotated[int, Field(ge=0), PlainSerializer(str, **_AS_JSON)]
-Tanggal = Annotated[date, BeforeValidator(_date), PlainSerializer(date.isoformat, **_AS_JSON)]
+Count = Annotated[int, BeforeValidator(_count), Field(ge=0), PlainSerializer(str, **_AS_JSON)]
+Tanggal = Annotated[
+    date, BeforeValidator(_date), AfterValidator(_in_years),
+    PlainSerializer(date.isoformat, **_AS_JSON),
+]
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_timestamp),
+    AfterValidator(_in_years),
     PlainSerializer(lambda d: d.strftime("%Y-%m-%d %H:%M:%S"), **_AS_JSON),
 ]
 Code = Annotated[str, BeforeValidator(_code)]

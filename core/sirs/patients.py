@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from core.sirs.fields import Code, SirsModel, Tanggal, Text, Timestamp
+from core.sirs.fields import Code, Count, SirsModel, Tanggal, Text, Timestamp
 
 __all__ = ["Antrian", "AntrianTask", "HasilShk", "ShkPasien", "ShkQuery"]
 
@@ -34,7 +34,7 @@ class ShkPasien(SirsModel):
     nama_anak: Text
     tgllahir: Tanggal
     gender: Literal["Laki-Laki", "Perempuan"]
-    umur: int = Field(ge=0)
+    umur: Count
     alamat: Text
     provinsi: Annotated[str, Field(pattern=r"^\d{2}$")]
     kabkota: Annotated[str, Field(pattern=r"^\d{4}$")]

@@ -33,6 +33,7 @@ __all__ = [
     "Rejected",
     "ReportEvent",
     "ShkEvent",
+    "depth",
     "loggable",
     "parse",
 ]
@@ -41,6 +42,13 @@ logger = logging.getLogger(__name__)
 
 REF = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
 REASON_MAX = 300
+# Limits checked on the raw entry, before any parsing: an event is a flat object of a
+# few dozen short fields (the largest, pcr_nakes, is about 2 KB), so these leave a wide
+# margin and still keep a hostile entry from costing memory or stack.
+ENTRY_MAX_BYTES = 64 * 1024
+FIELDS_MAX = 200
+DEPTH_MAX = 8
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NUMBER_ERRORS = frozenset({
     "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type",
     "decimal_parsing", "decimal_type", "finite_number",
@@ -54,8 +62,11 @@ class Rejected(Exception):
     """An entry that can never be stored; ``reason`` names the field at fault."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason[:REASON_MAX]
+        # Always encodable: a lone surrogate from the entry (a field name quoted back)
+        # would make the reason itself impossible to write to Redis or to a log.
+        safe = reason[:REASON_MAX].encode("utf-8", "backslashreplace").decode("utf-8")
+        super().__init__(safe)
+        self.reason = safe
 
 
 @dataclass(frozen=True)
@@ -205,29 +216,77 @@ _PARSERS: dict[str, Callable[[str, dict[str, Any]], Event]] = {
 KINDS = tuple(_PARSERS)
 
 
+def _unicode(text: str, name: str) -> str:
+    """Refuse lone surrogates (JSON's ``"\\udc80"``): no database or upstream stores them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Rejected(f"{name[:60]}: is not valid Unicode text (lone surrogate)") from None
+    return text
+
+
 def _text(value: bytes | str, name: str) -> str:
     if isinstance(value, str):
-        return value
+        return _unicode(value, name)
     try:
         return value.decode("utf-8")
     except UnicodeDecodeError:
         raise Rejected(f"{name[:60]}: is not UTF-8 text") from None
 
 
+def _bounded(fields: Mapping[bytes | str, bytes | str]) -> None:
+    """Bound the entry's size before anything is decoded or parsed."""
+    if len(fields) > FIELDS_MAX:
+        raise Rejected(f"entry: has {len(fields)} fields, at most {FIELDS_MAX} are allowed")
+    total = sum(len(k) + len(v) for k, v in fields.items())
+    if total > ENTRY_MAX_BYTES:
+        raise Rejected(f"entry: is {total} bytes, at most {ENTRY_MAX_BYTES} are allowed")
+
+
+def depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text, found without parsing it.
+
+    ``json.loads`` recurses once per level, so an array nested a few thousand deep
+    raises ``RecursionError``; this strips the strings and counts brackets instead.
+    """
+    level = deepest = 0
+    for char in _JSON_STRING.sub("", text):
+        if char in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif char in "]}":
+            level -= 1
+    return deepest
+
+
 def _object(fields: Mapping[bytes | str, bytes | str]) -> dict[str, Any]:
+    _bounded(fields)
     decoded = {_text(k, "field name"): v for k, v in fields.items()}
     if "event" not in decoded:
         return {name: _text(value, name) for name, value in decoded.items()}
     if len(decoded) > 1:
         raise Rejected("use either one field 'event' holding JSON or flat fields, not both")
+    text = _text(decoded["event"], "event")
+    if depth(text) > DEPTH_MAX:
+        raise Rejected(f"event: is nested deeper than {DEPTH_MAX} levels (events are flat JSON)")
     try:
-        data = json.loads(_text(decoded["event"], "event"))
-    except ValueError as exc:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise Rejected(f"event: is not JSON ({exc.__class__.__name__} at char "
                        f"{getattr(exc, 'pos', '?')})") from None
     if not isinstance(data, dict):
         raise Rejected("event: must be a JSON object with a kind")
     return data
+
+
+def _plain(kind: str, data: dict[str, Any]) -> None:
+    """Flat values only, and every string (names included) storable as UTF-8."""
+    for name, value in data.items():
+        _unicode(name, "field name")
+        if isinstance(value, dict | list):
+            raise Rejected(f"{kind}.{name[:60]}: must be a plain value (events are flat JSON)")
+        if isinstance(value, str):
+            _unicode(value, f"{kind}.{name[:60]}")
 
 
 def parse(fields: Mapping[bytes | str, bytes | str]) -> Event:
@@ -239,7 +298,5 @@ def parse(fields: Mapping[bytes | str, bytes | str]) -> Event:
     if not isinstance(kind, str) or kind not in _PARSERS:
         raise Rejected(f"kind: unknown kind {str(kind)[:40]!r}; expected one of "
                        f"{', '.join(KINDS)}")
-    for name, value in data.items():
-        if isinstance(value, dict | list):
-            raise Rejected(f"{kind}.{name[:60]}: must be a plain value (events are flat JSON)")
+    _plain(kind, data)
     return _PARSERS[kind](kind, data)

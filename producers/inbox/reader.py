@@ -8,11 +8,17 @@ dead process left pending are claimed after ``claim_idle_ms``. Storing is an
 upsert, so an entry processed twice does no harm.
 
 Trimming never touches unprocessed work: the rejected stream is capped with
-``MAXLEN ~`` (everything in it is a record, not work), and the inbox stream
-is trimmed with ``MINID ~`` below the oldest entry any group still needs (its
-oldest pending entry, and nothing after its last-delivered id), keeping about
-``history`` acknowledged entries for inspection. ``~`` only ever trims less
-than asked, never more.
+``MAXLEN ~`` (everything in it is a record, not work, and each record holds at
+most ``ORIGINAL_MAX`` bytes of the entry), and the inbox stream is trimmed with
+``MINID`` below the oldest entry any group still needs (its oldest pending
+entry, and nothing after its last-delivered id), keeping at most ``history``
+acknowledged entries and ``history_bytes`` of them for inspection. Memory, not
+the entry count, is what runs out: an entry too large to be an event is
+deleted as soon as it is rejected.
+
+Nothing an entry holds may stop the reader: whatever cannot be parsed is
+rejected with a reason, and if Redis loses the consumer group (``FLUSHALL``,
+a replaced server) the next read recreates it instead of failing forever.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ import os
 import socket
 import time
 from dataclasses import dataclass, fields
-from typing import Any
 
 import aiomysql
 import redis.asyncio as aioredis
@@ -31,8 +36,10 @@ from arq.connections import ArqRedis
 from pymysql.err import DataError
 from redis.exceptions import RedisError, ResponseError
 
+from core.health import Loops
 from core.keys import INBOX_REJECTED_STREAM, INBOX_STREAM
-from producers.inbox.events import BookingChanged, Rejected, loggable, parse
+from producers.inbox.events import ENTRY_MAX_BYTES, BookingChanged, Rejected, loggable, parse
+from producers.inbox.retention import entry_size, rejection, trim_history
 from producers.inbox.store import InboxStores
 
 __all__ = ["GROUP", "Inbox", "InboxStats", "consumer_name"]
@@ -42,7 +49,7 @@ logger = logging.getLogger(__name__)
 GROUP = "simrs-bridge"
 # Errors that mean "the state database is unavailable now", not "this event is bad".
 STORE_ERRORS = (aiomysql.Error, OSError, asyncio.TimeoutError)
-_META = ("reason", "original_id", "consumer")
+LOOP = "inbox"
 
 
 def consumer_name() -> str:
@@ -53,9 +60,8 @@ def _str(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _id_key(entry_id: str) -> tuple[int, int]:
-    millis, _, seq = entry_id.partition("-")
-    return int(millis), int(seq or 0)
+def _nogroup(exc: RedisError) -> bool:
+    return isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
 
 
 @dataclass
@@ -93,6 +99,7 @@ class Inbox:
         batch: int = 100,
         claim_idle_ms: int = 60_000,
         history: int = 10_000,
+        history_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self.redis = redis
         self.stores = stores
@@ -105,6 +112,8 @@ class Inbox:
         self.batch = batch
         self.claim_idle_ms = claim_idle_ms
         self.history = history
+        self.history_bytes = history_bytes
+        self._bytes_since_trim = 0
         self._group_ready = False
         # Our own pending entries come first: after a start (none yet, cheap) and after
         # any entry could not be stored.
@@ -128,21 +137,37 @@ class Inbox:
         stats = InboxStats()
         if not self._group_ready:
             await self.ensure_group()
+        try:
+            await self._step(stats, block_ms)
+        except ResponseError as exc:
+            if not _nogroup(exc):
+                raise
+            # The group is gone (FLUSHALL, a replaced or failed-over Redis): make it again
+            # and read the stream from its start; storing is an upsert, so re-reading
+            # an entry stored before the loss does no harm.
+            logger.warning("inbox: consumer group %s is missing (Redis flushed or replaced?);"
+                           " recreating it", self.group)
+            self._group_ready = False
+            self._backlog = True
+            self._claim_cursor = "0-0"
+            await self.ensure_group()
+        return stats
+
+    async def _step(self, stats: InboxStats, block_ms: int) -> None:
         if self._backlog:
             entries = await self._read("0", None)
             if entries:
                 await self._handle_all(entries, stats)
-                return stats
+                return
             self._backlog = False
         if time.monotonic() - self._claimed_at >= self.claim_idle_ms / 2000:
             claimed = await self._claim()
             if claimed:
                 stats.reclaimed += len(claimed)
                 await self._handle_all(claimed, stats)
-                return stats
+                return
         entries = await self._read(">", block_ms if block_ms > 0 else None)
         await self._handle_all(entries, stats)
-        return stats
 
     async def _read(self, from_id: str, block_ms: int | None) -> list[Entry]:
         answer = await self.redis.xreadgroup(
@@ -175,6 +200,7 @@ class Inbox:
     async def _handle_all(self, entries: list[Entry], stats: InboxStats) -> None:
         for entry_id, entry_fields in entries:
             stats.read += 1
+            self._bytes_since_trim += entry_size(entry_fields) if entry_fields else 0
             if not await self._handle(entry_id, entry_fields, stats):
                 # Stop here: this and the rest of the batch stay pending, in order.
                 stats.failed += 1
@@ -191,7 +217,12 @@ class Inbox:
             await self.redis.xack(self.stream, self.group, entry_id)
             return True
         try:
-            event = parse(entry_fields)
+            try:
+                event = parse(entry_fields)
+            except Rejected:
+                raise
+            except Exception as exc:  # noqa: BLE001 - no entry may stop the reader
+                raise Rejected(f"entry: could not be parsed ({type(exc).__name__})") from None
             if isinstance(event, BookingChanged):
                 self.nudge.set()
                 stats.nudged += 1
@@ -212,6 +243,12 @@ class Inbox:
             logger.warning("inbox %s: not stored (%s: %s); it stays pending and is retried",
                            entry_id, type(exc).__name__, exc)
             return False
+        except (ValueError, TypeError) as exc:
+            # The driver could not encode a value: this entry can never be stored.
+            await self._reject(entry_id, entry_fields,
+                               f"could not be stored ({type(exc).__name__})")
+            stats.rejected += 1
+            return True
         await self.redis.xack(self.stream, self.group, entry_id)
         if stored.stale:
             stats.stale += 1
@@ -230,41 +267,24 @@ class Inbox:
     async def _reject(
         self, entry_id: str, entry_fields: dict[bytes | str, bytes | str], reason: str
     ) -> None:
-        record: dict[Any, Any] = {
-            "reason": reason, "original_id": entry_id, "consumer": self.consumer,
-        }
-        for name, value in entry_fields.items():
-            key = _str(name)
-            record[f"original.{key}" if key in _META else key] = value
+        """Record the entry (at most ``ORIGINAL_MAX`` bytes of it) with the reason, then ack.
+
+        An entry too large to be an event is deleted from the inbox as well: its
+        record holds what a person needs to find the sender, and keeping a megabyte
+        of it in the history is how Redis runs out of memory.
+        """
+        record = rejection(entry_id, entry_fields, reason, self.consumer)
         await self.redis.xadd(self.rejected_stream, record, maxlen=self.history,
                               approximate=True)
         await self.redis.xack(self.stream, self.group, entry_id)
+        if entry_size(entry_fields) > ENTRY_MAX_BYTES:
+            await self.redis.xdel(self.stream, entry_id)
         logger.warning("inbox %s rejected: %s", entry_id, loggable(reason))
 
     async def trim(self) -> int:
-        """Drop acknowledged history beyond ``history`` entries; never unprocessed ones."""
-        groups = await self.redis.xinfo_groups(self.stream)
-        floor: tuple[int, int] | None = None
-        for group in groups:
-            # Last-delivered first, then pending: an entry delivered in between is
-            # either pending when we look or already acknowledged.
-            bounds = [_id_key(_str(group["last-delivered-id"]))]
-            pending = await self.redis.xpending(self.stream, _str(group["name"]))
-            if pending["pending"]:
-                bounds.append(_id_key(_str(pending["min"])))
-            low = min(bounds)
-            floor = low if floor is None else min(floor, low)
-        if floor is None or floor == (0, 0):
-            return 0
-        below = await self.redis.xrevrange(self.stream, max=f"({floor[0]}-{floor[1]}",
-                                           min="-", count=self.history)
-        if len(below) < self.history:
-            return 0
-        removed = int(await self.redis.xtrim(self.stream, minid=_str(below[-1][0]),
-                                             approximate=True))
-        if removed:
-            logger.info("inbox: trimmed %d acknowledged entries", removed)
-        return removed
+        """Drop acknowledged history beyond ``history`` entries or ``history_bytes``."""
+        self._bytes_since_trim = 0
+        return await trim_history(self.redis, self.stream, self.history, self.history_bytes)
 
     async def prune_consumers(self, idle_ms: int = 3_600_000) -> int:
         """Forget consumer names of processes long gone (one per restart: hostname-pid).
@@ -280,23 +300,35 @@ class Inbox:
         return removed
 
     async def run(self, stop: asyncio.Event, block_ms: int = 1000,
-                  housekeeping_s: float = 60.0) -> None:
-        """Process until ``stop``; a failure backs off and retries, never ends the loop."""
+                  housekeeping_s: float = 60.0, health: Loops | None = None) -> None:
+        """Process until ``stop``; a failure backs off and retries, never ends the loop.
+
+        Each step is reported to ``health`` (the watchdog's view of this loop).
+        """
         delay = 0.5
         housekept = 0.0
         while not stop.is_set():
-            trouble = False
+            trouble: str | None = None
             try:
                 stats = await self.process_once(block_ms)
-                trouble = stats.failed > 0
-                if time.monotonic() - housekept >= housekeeping_s:
+                if stats.failed:
+                    trouble = "the state database refused to store an entry"
+                due = time.monotonic() - housekept >= housekeeping_s
+                if due or self._bytes_since_trim > self.history_bytes // 2:
                     housekept = time.monotonic()
                     await self.trim()
                     await self.prune_consumers()
             except (RedisError, OSError) as exc:
                 logger.warning("inbox: Redis trouble (%s); trying again in %.1f s", exc, delay)
-                trouble = True
-            if trouble:
+                if isinstance(exc, RedisError) and _nogroup(exc):
+                    self._group_ready = False
+                trouble = f"Redis: {exc}"
+            if health is not None:
+                if trouble is None:
+                    health.ok(LOOP)
+                else:
+                    health.failed(LOOP, trouble)
+            if trouble is not None:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 except TimeoutError:

@@ -218,7 +218,7 @@ async def test_a_bad_event_between_two_good_ones_is_rejected_alone(
     ({"event": json.dumps({"kind": "oksigen", "p_cair": 1})}, "oksigen.tanggal: is required"),
     ({"event": json.dumps({**OKSIGEN, "tanggal": "15/01/2025"})},
      "oksigen.tanggal: must be a date yyyy-mm-dd"),
-    ({"event": json.dumps({**SDM, "jumlah": "dua"})}, "sdm.jumlah: must be a number"),
+    ({"event": json.dumps({**SDM, "jumlah": "dua"})}, "sdm.jumlah: must be a whole number"),
     ({"event": json.dumps({**SDM, "jumlah": -1})}, "sdm.jumlah: must be at least 0"),
     ({"event": json.dumps({**OKSIGEN, "p_cairan": 1})}, "oksigen.p_cairan: is not a field"),
     ({"event": json.dumps({**OKSIGEN, "p_cair": {"m3": 1}})},

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -188,6 +189,11 @@ async def test_sign_in_cookie_works_and_foreign_origins_are_refused(dashboard: D
                                 allow_redirects=False) as answer:
             assert answer.status == 403
         async with session.post(url, allow_redirects=False) as answer:
+            assert answer.status == 403  # a cookie alone, without Origin, is not enough
+        assert (await letters.get(letter_id)).replayed_at is None  # type: ignore[union-attr]
+        here = urlsplit(dashboard.url)
+        async with session.post(url, headers={"Origin": f"{here.scheme}://{here.netloc}"},
+                                allow_redirects=False) as answer:
             assert answer.status == 303
             assert answer.headers["Location"].endswith(f"?replayed={letter_id}")
 
@@ -243,3 +249,17 @@ async def test_reads_can_require_the_token(private_settings, redis) -> None:  # 
         assert status == 200
     finally:
         await runner.cleanup()
+
+
+async def test_each_waiting_visit_shows_its_reason(dashboard: Dashboard) -> None:
+    await dashboard.redis.set("simrs-bridge:producer:status", json.dumps({
+        "last_cycle": time.time(), "duration": 0.1, "visits": 2, "enqueued": {},
+        "coalesced": 0, "waiting": {
+            "20250115000001": "antrean/add cannot be built: booking tanggalperiksa "
+                              "'0000-00-00' is not a real date",
+            "2025/01/15/000007": "task 6: resep_obat.validasi is '2025-01-15 25:00:00', "
+                                 "not a real time <b>(correct it in Khanza)</b>"}}))
+    _, page = await fetch(dashboard.url)
+    assert "2 waiting for Khanza" in page
+    assert "booking tanggalperiksa &#x27;0000-00-00&#x27; is not a real date" in page
+    assert "25:00:00&#x27;, not a real time &lt;b&gt;(correct it in Khanza)" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiomysql
@@ -60,3 +61,23 @@ async def test_calls_recorded_together_are_one_insert_and_close_stores_them(
     times = [at for _, _, at, _ in rows]
     assert times == sorted(times) and all(0 <= (now - at).total_seconds() < 60
                                           for *_, at, now in rows)
+
+
+async def test_rows_recorded_while_the_database_is_down_are_kept_until_it_returns(
+    state_pool: aiomysql.Pool,
+) -> None:
+    audit = AuditLog(state_pool, secrets=[])
+    async with state_pool.acquire() as connection, connection.cursor() as cursor:
+        await cursor.execute("RENAME TABLE audit TO audit_away")  # as good as a dead database
+    for n in range(65):
+        await audit.record(CallRecord(
+            upstream="bpjs", method="POST", path=f"antrean/{n}", outcome=Outcome.DONE,
+            duration_ms=n, job_id=f"bpjs:booking:{n}"))
+    await asyncio.sleep(1.5)  # the writer has failed at least twice by now
+    async with state_pool.acquire() as connection, connection.cursor() as cursor:
+        await cursor.execute("RENAME TABLE audit_away TO audit")
+    await asyncio.wait_for(audit.flush(), timeout=30)
+    async with state_pool.acquire() as connection, connection.cursor() as cursor:
+        await cursor.execute("SELECT path FROM audit ORDER BY id")
+        rows = await cursor.fetchall()
+    assert [path for (path,) in rows] == [f"antrean/{n}" for n in range(65)]
