@@ -17,6 +17,7 @@ __all__ = [
     "BEDS_STATUS",
     "BPJS_BOOKING",
     "BREAKER_PREFIX",
+    "CHANGES_STATUS",
     "INBOX_REJECTED_STREAM",
     "INBOX_STREAM",
     "KEBUTUHAN_KINDS",
@@ -47,6 +48,8 @@ INBOX_REJECTED_STREAM = f"{PREFIX}:inbox:rejected"
 PRODUCER_STATUS = f"{PREFIX}:producer:status"
 BEDS_STATUS = f"{PREFIX}:beds:status"
 BEDS_LAST = f"{PREFIX}:beds:last"
+# The producer's change source (poll or binlog): lag, events per table, fallbacks.
+CHANGES_STATUS = f"{PREFIX}:changes:status"
 
 # Shared per-upstream state: ``<prefix>:<upstream>:...``.
 RATELIMIT_PREFIX = f"{PREFIX}:ratelimit"

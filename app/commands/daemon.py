@@ -17,6 +17,7 @@ from core import db, systemd
 from core.logging import setup_logging
 from core.settings import ENV_PREFIX, load_settings
 from core.state.migrate import migrate
+from producers.changes import ChangeFeed, publish_poll_status
 from producers.inbox import Inbox, InboxStores
 from producers.loop import open_producer
 from worker.main import build_worker
@@ -45,12 +46,24 @@ async def _producer(args: argparse.Namespace) -> int:
         life = systemd.Lifecycle("producer", health=producer.queue.ping)
         life.install_signals()
         stop = life.stop
-        logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
         inbox = Inbox(producer.queue, InboxStores.on(producer.stores.pool), producer.queue,
                       nudges)
+        feed = None
+        interval = settings.producer_interval
+        if settings.changes == "binlog":
+            interval = settings.changes_safety_interval
+            feed = ChangeFeed(url=settings.khanza_db_url, server_id=settings.binlog_server_id,
+                              positions=producer.stores.binlog, redis=producer.queue,
+                              nudge=nudges, safety_interval=interval)
+        else:
+            await publish_poll_status(producer.queue, interval)
+        logger.info("producer running every %.1f s; inbox on; changes from %s", interval,
+                    settings.changes)
         async with asyncio.TaskGroup() as group:
-            group.create_task(producer.run(settings.producer_interval, nudges, stop))
+            group.create_task(producer.run(interval, nudges, stop, feed))
             group.create_task(inbox.run(stop))
+            if feed is not None:
+                group.create_task(feed.run(stop))
             life.ready()
         await life.close()
         logger.info("producer stopped")
