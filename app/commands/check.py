@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pymysql
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -21,6 +22,7 @@ from app.commands.beds import probe_unmapped
 from core import db
 from core.errors import BridgeError, ConfigError
 from core.settings import ENV_PREFIX, Settings, load_settings
+from producers.changes.requirements import inspect
 from worker.http import exchange, new_session
 
 __all__ = ["Probe", "Result", "probes", "register", "run_checks"]
@@ -78,7 +80,25 @@ async def _http(settings: Settings, field: str, service: str) -> str:
     return f"{url} (HTTP {answer.status})"
 
 
+async def _binlog(settings: Settings) -> str:
+    """SIMRS_BRIDGE_CHANGES=binlog: what the Khanza server and user lack, in one line."""
+    url = settings.khanza_db_url
+    connection = await db.connect(url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    try:
+        report = await inspect(connection, settings.binlog_server_id)
+    except pymysql.err.MySQLError as exc:
+        raise ConfigError(f"binlog: cannot inspect {url}: {db.describe_error(exc)}") from None
+    finally:
+        connection.close()
+    if report.missing:
+        raise ConfigError(f"{ENV_PREFIX}CHANGES=binlog needs on {url.host}:{url.port}: "
+                          f"{'; '.join(report.missing)} (see docs/binlog.md)")
+    return (f"binlog ROW/FULL readable by {url.user} as replica "
+            f"{settings.binlog_server_id}; server at GTID {report.position or '(empty)'}")
+
+
 def probes(settings: Settings) -> list[Probe]:
+    binlog = [Probe("binlog", lambda: _binlog(settings))] if settings.changes == "binlog" else []
     return [
         Probe("redis", lambda: _redis(settings)),
         Probe("khanza-db", lambda: _database(settings, "khanza_db_url")),
@@ -86,6 +106,7 @@ def probes(settings: Settings) -> list[Probe]:
         Probe("bpjs", lambda: _http(settings, "bpjs_base_url", "bpjs")),
         Probe("sirs", lambda: _http(settings, "sirs_base_url", "sirs")),
         Probe("beds", lambda: probe_unmapped(settings), required=False),
+        *binlog,
     ]
 
 
