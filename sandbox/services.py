@@ -131,7 +131,9 @@ class MariaDBServer:
 
     The datadir is initialised once and reused by later starts, which keeps a
     restart to about a second. Root has no password and is reachable over TCP
-    from 127.0.0.1 only; tests create the less privileged users they need.
+    from 127.0.0.1 only; tests create the less privileged users they need. The
+    binary log is on, row-based with full images and metadata, as a hospital
+    needs it for ``SIMRS_BRIDGE_CHANGES=binlog`` (docs/binlog.md).
     """
 
     directory: Path
