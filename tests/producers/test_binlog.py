@@ -11,9 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import aiomysql
 import pytest
@@ -392,3 +397,44 @@ async def test_flush_logs_and_a_server_restart_mid_stream_are_survived(
     finally:
         await running.close()
 
+
+
+async def test_the_producer_daemon_in_binlog_mode_follows_and_stops_cleanly(
+    bridge_env: dict[str, str], bridge_settings: Settings, redis: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    env = bridge_env | {"SIMRS_BRIDGE_CHANGES": "binlog",
+                        "SIMRS_BRIDGE_CHANGES_SAFETY_INTERVAL": "300"}
+    log = tmp_path / "producer.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "producer"], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        async def status() -> dict[str, Any]:
+            raw = await redis.get(CHANGES_STATUS)
+            return json.loads(raw) if raw else {}
+
+        deadline = time.monotonic() + 30
+        while not (await status()).get("connected"):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            await asyncio.sleep(0.1)
+        connection = await db.connect(bridge_settings.khanza_db_url, setting="khanza")
+        try:
+            await execute(connection, "UPDATE mutasi_berkas SET diterima = '2025-01-15 08:06:00'"
+                                      " WHERE no_rawat = '2025/01/15/000001'")
+        finally:
+            connection.close()
+        while (await status()).get("nudging") != {"mutasi_berkas": 1}:
+            assert time.monotonic() < deadline + 15, log.read_text()
+            await asyncio.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0, log.read_text()
+        final = await status()
+        assert final["source"] == "binlog" and final["connected"] is False
+        assert "*************0001" in log.read_text()  # the visit, masked
+        assert "2025/01/15/000001" not in log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
