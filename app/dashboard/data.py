@@ -27,7 +27,7 @@ from typing import Any
 import aiomysql
 from redis.asyncio import Redis
 
-from core.keys import BEDS_STATUS, PRODUCER_STATUS, QUEUE_NAME
+from core.keys import BEDS_STATUS, CHANGES_STATUS, PRODUCER_STATUS, QUEUE_NAME
 from core.settings import Settings
 from core.state.deadletters import DeadLetter, DeadLetters
 from core.state.reports import DailyReports
@@ -126,6 +126,7 @@ class Figures:
     beds: dict[str, Any] | None
     dead_letters: list[DeadLetter]
     dead_letters_open: int
+    changes: dict[str, Any] | None = None  # the producer's change source (poll/binlog)
 
 
 @dataclass
@@ -274,7 +275,7 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
         now=now, upstreams=upstreams, other_queued=other, audit_outcomes=audit,
         ledger_outcomes=ledger, producer=producer, producer_lag=lag, reports=reports,
         last_sent=last_sent, beds=beds, dead_letters=open_letters,
-        dead_letters_open=open_count,
+        dead_letters_open=open_count, changes=await _json(sources.redis, CHANGES_STATUS),
     )
 
 
