@@ -25,12 +25,12 @@ import pytest
 import redis.asyncio as aioredis
 
 from core import db
-from core.keys import CHANGES_STATUS
+from core.keys import CHANGES_STATUS, PRODUCER_STATUS
 from core.khanza.bookings import no_rawat_range
 from core.khanza.queries import ALL_QUERIES
 from core.settings import DatabaseUrl, Settings
 from core.state.binlog import BinlogPositions
-from producers.changes import WATCHED, Change, ChangeFeed
+from producers.changes import WATCHED, Change, ChangeFeed, changes_in_rows
 from producers.loop import open_producer
 from sandbox.fake_bpjs import RunningFake
 from sandbox.faults import RECORDER_KEY
@@ -196,6 +196,16 @@ async def test_an_update_of_columns_the_producer_never_reads_nudges_nobody(
     assert feed.nudges == 1
     # The irrelevant rows were seen (counted per table), just not acted on.
     assert feed.rows.get("reg_periksa") == 1 and feed.rows.get("pemeriksaan_ralan") == 1
+
+
+def test_an_update_moving_a_row_to_another_visit_touches_both() -> None:
+    row = {"before_values": {"no_rawat": "2025/01/15/000001", "dikirim": None},
+           "after_values": {"no_rawat": "2025/01/15/000002", "dikirim": None}}
+    assert changes_in_rows("mutasi_berkas", "update", [row]) == [
+        Change("mutasi_berkas", "visit", "2025/01/15/000001"),
+        Change("mutasi_berkas", "visit", "2025/01/15/000002"),
+    ]
+    assert changes_in_rows("poliklinik", "write", [{"values": {"kd_poli": "INT"}}]) == []
 
 
 def test_the_watched_columns_cover_every_column_the_producer_queries_read() -> None:
@@ -419,13 +429,25 @@ async def test_the_producer_daemon_in_binlog_mode_follows_and_stops_cleanly(
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             await asyncio.sleep(0.1)
+        async def last_cycle() -> float:
+            raw = await redis.get(PRODUCER_STATUS)
+            return float(json.loads(raw)["last_cycle"]) if raw else 0.0
+
+        while not await last_cycle():  # the cycle every producer starts with
+            assert time.monotonic() < deadline, log.read_text()
+            await asyncio.sleep(0.1)
         connection = await db.connect(bridge_settings.khanza_db_url, setting="khanza")
         try:
             await execute(connection, "UPDATE mutasi_berkas SET diterima = '2025-01-15 08:06:00'"
                                       " WHERE no_rawat = '2025/01/15/000001'")
+            committed = time.time()
         finally:
             connection.close()
         while (await status()).get("nudging") != {"mutasi_berkas": 1}:
+            assert time.monotonic() < deadline + 15, log.read_text()
+            await asyncio.sleep(0.1)
+        # The nudge started a cycle at once, not after the 300 s safety interval.
+        while await last_cycle() < committed:
             assert time.monotonic() < deadline + 15, log.read_text()
             await asyncio.sleep(0.1)
         process.send_signal(signal.SIGTERM)
