@@ -79,7 +79,8 @@ class ChangeFeed:
         self.seen: str | None = None  # everything up to here has reached the loop
         self.stored: str | None = None
         self.last_nudge: str | None = None  # the position of the last transaction that nudged
-        self._where: tuple[str | None, int | None] = (None, None)
+        self._where: tuple[str | None, int | None] = (None, None)  # file:pos of `seen`
+        self._started_at: tuple[str | None, tuple[str | None, int | None]] = (None, (None, None))
         self.connected = False
         self.lag: float | None = None
         self.rows: dict[str, int] = {}
@@ -97,6 +98,7 @@ class ChangeFeed:
 
     def cycle_started(self) -> str | None:
         """Called as a cycle starts reading Khanza: the position it will have covered."""
+        self._started_at = (self.seen, self._where)
         return self.seen
 
     async def cycle_done(self, token: str | None) -> None:
@@ -104,7 +106,8 @@ class ChangeFeed:
         if token is None or token == self.stored:
             return
         try:
-            await self.positions.save(self.source, token, *self._where)
+            where = self._started_at[1] if self._started_at[0] == token else (None, None)
+            await self.positions.save(self.source, token, *where)
         except STATE_ERRORS as exc:
             logger.warning("binlog: position not saved (%s); a restart would re-read a "
                            "little, which is harmless", exc)
