@@ -17,6 +17,7 @@ __all__ = [
     "BEDS_STATUS",
     "BPJS_BOOKING",
     "BREAKER_PREFIX",
+    "CHANGES_STATUS",
     "HEARTBEAT_PROCESSES",
     "INBOX_REJECTED_STREAM",
     "INBOX_STREAM",
@@ -49,6 +50,8 @@ INBOX_REJECTED_STREAM = f"{PREFIX}:inbox:rejected"
 PRODUCER_STATUS = f"{PREFIX}:producer:status"
 BEDS_STATUS = f"{PREFIX}:beds:status"
 BEDS_LAST = f"{PREFIX}:beds:last"
+# The producer's change source (poll or binlog): lag, events per table, fallbacks.
+CHANGES_STATUS = f"{PREFIX}:changes:status"
 
 # Heartbeats: one hash per kind of process, field "<host>:<pid>" -> epoch seconds of its
 # latest beat (core/heartbeat.py), read by the dashboard and /metrics.

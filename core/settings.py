@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -189,6 +189,15 @@ class Settings(BaseSettings):
     task_sources: str = ""
     khanza_writeback: bool = False
     beds_delete_missing: bool = False
+
+    # --- Change feed (issue 15, docs/binlog.md) ----------------------------------------------
+    # poll: a cycle every PRODUCER_INTERVAL. binlog: follow Khanza's binary log as a replica
+    # and start a cycle at each relevant change; polling goes on every CHANGES_SAFETY_INTERVAL
+    # as the safety net. BINLOG_SERVER_ID: the replica id we announce, unique among the
+    # server's replicas and different from its own server_id.
+    changes: Literal["poll", "binlog"] = "poll"
+    changes_safety_interval: float = Field(default=30.0, gt=0, le=3600, description="seconds")
+    binlog_server_id: int = Field(default=4150, ge=1, le=4_294_967_295)
 
     # --- Dashboard (issue 8) -----------------------------------------------------------------
     # Loopback by default: put a reverse proxy with TLS in front to reach it from elsewhere.

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 import aiomysql
 from arq.connections import ArqRedis
@@ -46,7 +47,7 @@ from core.state.migrate import migrate
 from core.state.stores import Stores
 from producers.beds import BedsProducer
 
-__all__ = ["LOOP", "CycleReport", "Producer", "open_producer"]
+__all__ = ["LOOP", "CycleReport", "CycleWatcher", "Producer", "open_producer"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,15 @@ class CycleReport:
             self.enqueued[function] = self.enqueued.get(function, 0) + 1
         else:
             self.coalesced += 1
+
+
+class CycleWatcher(Protocol):
+    """Told when each cycle starts and when it finished well (the binlog feed saves its
+    position then: whatever it had received before the start has been acted on)."""
+
+    def cycle_started(self) -> str | None: ...
+
+    async def cycle_done(self, token: str | None) -> None: ...
 
 
 class Producer:
@@ -156,12 +166,12 @@ class Producer:
         }))
 
     async def run(self, interval: float, nudges: asyncio.Event, stop: asyncio.Event,
-                  health: Loops | None = None) -> None:
+                  health: Loops | None = None, watcher: CycleWatcher | None = None) -> None:
         """Cycle until ``stop``; a failed cycle is logged and retried, never fatal.
 
         Cycles start every ``interval`` seconds (counted from the start of the previous
         one, so a change waits at most one interval for its cycle), or at once when the
-        SIMRS nudges through the inbox.
+        SIMRS nudges through the inbox or the binlog feed (``watcher``) sees a change.
         """
         loop = asyncio.get_running_loop()
         while not stop.is_set():
@@ -170,12 +180,15 @@ class Producer:
             # the cycle runs may be about a commit the cycle did not see, so it must start
             # the next cycle at once instead of being lost until the interval ends.
             nudges.clear()
+            token = watcher.cycle_started() if watcher is not None else None
             try:
                 report = await self.cycle()
                 if report.enqueued:
                     logger.info("cycle: %d visits, enqueued %s (%d coalesced) in %.2f s",
                                 report.visits, report.enqueued, report.coalesced,
                                 report.duration)
+                if watcher is not None:
+                    await watcher.cycle_done(token)
                 if health is not None:
                     health.ok(LOOP)
             except (aiomysql.Error, RedisError, OSError) as exc:

@@ -131,11 +131,14 @@ class MariaDBServer:
 
     The datadir is initialised once and reused by later starts, which keeps a
     restart to about a second. Root has no password and is reachable over TCP
-    from 127.0.0.1 only; tests create the less privileged users they need.
+    from 127.0.0.1 only; tests create the less privileged users they need. The
+    binary log is on, row-based with full images and metadata, as a hospital
+    needs it for ``SIMRS_BRIDGE_CHANGES=binlog`` (docs/binlog.md).
     """
 
     directory: Path
     port: int = field(default_factory=free_port)
+    server_id: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -180,7 +183,12 @@ class MariaDBServer:
             f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
             f"--pid-file={self.directory / 'mariadbd.pid'}", f"--log-error={log}",
             "--skip-name-resolve", "--innodb-buffer-pool-size=128M",
-            "--innodb-flush-log-at-trx-commit=2", "--skip-log-bin",
+            "--innodb-flush-log-at-trx-commit=2",
+            # The binary log as a hospital must have it for SIMRS_BRIDGE_CHANGES=binlog
+            # (docs/binlog.md); short expiry so a long test run does not fill the disk.
+            f"--log-bin={self.directory / 'binlog'}", "--binlog-format=ROW",
+            "--binlog-row-image=FULL", "--binlog-row-metadata=FULL",
+            f"--server-id={self.server_id}", "--binlog-expire-logs-seconds=86400",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
             *self._user_args(),
         ]

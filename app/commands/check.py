@@ -18,13 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import pymysql
+
 from app.commands.base import Subparsers
 from app.commands.beds import probe_unmapped
-from core import exitcodes
+from core import db, exitcodes
 from core.errors import BridgeError, ConfigError, Outcome, UpstreamError
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.startup import probe_database, probe_redis
 from core.validate import validate
+from producers.changes.requirements import inspect
 from worker.bpjs.client import BpjsClient
 from worker.sirs.endpoints import RsOnline
 
@@ -117,7 +120,26 @@ async def warn_unreachable_upstreams(settings: Settings) -> None:
     await asyncio.gather(*(one(field) for _, field in _UPSTREAMS))
 
 
+async def _binlog(settings: Settings) -> str:
+    """SIMRS_BRIDGE_CHANGES=binlog: what the Khanza server and user lack, in one line."""
+    url = settings.khanza_db_url
+    connection = await db.connect(url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    try:
+        report = await inspect(connection, settings.binlog_server_id)
+    except pymysql.err.MySQLError as exc:
+        raise ConfigError(f"binlog: cannot inspect {url}: {db.describe_error(exc)}") from None
+    finally:
+        connection.close()
+    if report.missing:
+        raise ConfigError(f"{ENV_PREFIX}CHANGES=binlog needs on {url.host}:{url.port}: "
+                          f"{'; '.join(report.missing)} (see docs/binlog.md)")
+    return (f"binlog ROW/FULL readable by {url.user} as replica "
+            f"{settings.binlog_server_id}; server at GTID {report.position or '(empty)'}")
+
+
 def probes(settings: Settings) -> list[Probe]:
+    binlog = [Probe("binlog", lambda: _binlog(settings), f"{ENV_PREFIX}CHANGES")
+              ] if settings.changes == "binlog" else []
     return [
         Probe("redis", lambda: probe_redis(settings), f"{ENV_PREFIX}REDIS_URL"),
         Probe("khanza-db", lambda: probe_database(settings, "khanza_db_url"),
@@ -130,6 +152,7 @@ def probes(settings: Settings) -> list[Probe]:
               f"{ENV_PREFIX}SIRS_BASE_URL"),
         Probe("beds", lambda: probe_unmapped(settings), f"{ENV_PREFIX}KHANZA_DB_URL",
               required=False),
+        *binlog,
     ]
 
 

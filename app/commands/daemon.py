@@ -25,6 +25,7 @@ from core.logging import setup_logging
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.startup import prepare
 from core.state.migrate import migrate
+from producers.changes import ChangeFeed, publish_poll_status
 from producers.inbox import Inbox, InboxStores
 from producers.inbox.reader import LOOP as INBOX_LOOP
 from producers.loop import LOOP as PRODUCER_LOOP
@@ -78,16 +79,27 @@ async def _producer(args: argparse.Namespace) -> int:
         life = systemd.Lifecycle("producer", health=loops.check, status=loops.status)
         life.install_signals()
         stop = life.stop
-        logger.info("producer running every %.1f s; inbox on", settings.producer_interval)
         inbox = Inbox(producer.queue, InboxStores.on(producer.stores.pool), producer.queue,
                       nudges)
+        feed = None
+        interval = settings.producer_interval
+        if settings.changes == "binlog":
+            interval = settings.changes_safety_interval
+            feed = ChangeFeed(url=settings.khanza_db_url, server_id=settings.binlog_server_id,
+                              positions=producer.stores.binlog, redis=producer.queue,
+                              nudge=nudges, safety_interval=interval)
+        else:
+            await publish_poll_status(producer.queue, interval)
+        logger.info("changes from %s; cycles every %.1f s", settings.changes, interval)
         # Side by side and isolated: whatever one loop raises, the other keeps running.
         async with asyncio.TaskGroup() as group:
             group.create_task(supervise(PRODUCER_LOOP, lambda: producer.run(
-                settings.producer_interval, nudges, stop, loops), stop, loops))
+                interval, nudges, stop, loops, feed), stop, loops))
             group.create_task(supervise(INBOX_LOOP, lambda: inbox.run(stop, health=loops),
                                         stop, loops))
             group.create_task(beat_forever(producer.queue, "producer", stop))
+            if feed is not None:
+                group.create_task(feed.run(stop))
             life.ready()
         await life.close()
         logger.info("producer stopped")

@@ -28,7 +28,7 @@ import aiomysql
 from redis.asyncio import Redis
 
 from core.heartbeat import latest
-from core.keys import BEDS_STATUS, PRODUCER_STATUS, QUEUE_NAME
+from core.keys import BEDS_STATUS, CHANGES_STATUS, PRODUCER_STATUS, QUEUE_NAME
 from core.settings import Settings
 from core.state.deadletters import DeadLetter, DeadLetters
 from core.state.reports import DailyReports
@@ -131,6 +131,7 @@ class Figures:
     dead_letters_by_upstream: dict[str, int] = field(default_factory=dict)
     # process kind -> (newest heartbeat, epoch seconds, or None; processes beating now)
     heartbeats: dict[str, tuple[float | None, int]] = field(default_factory=dict)
+    changes: dict[str, Any] | None = None  # the producer's change source (poll/binlog)
 
 
 @dataclass
@@ -290,7 +291,7 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
         ledger_outcomes=ledger, producer=producer, producer_lag=lag, reports=reports,
         last_sent=last_sent, beds=beds, dead_letters=open_letters,
         dead_letters_open=open_count, dead_letters_by_upstream=by_upstream,
-        heartbeats=heartbeats,
+        heartbeats=heartbeats, changes=await _json(sources.redis, CHANGES_STATUS),
     )
 
 

@@ -39,6 +39,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from app.dashboard.changes import changes_metrics
 from app.dashboard.data import UPSTREAMS, Figures
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "AuditCounters", "render", "render_down"]
@@ -256,6 +257,7 @@ class _Snapshot(Collector):
         yield GaugeMetricFamily("simrs_bridge_reports_pending",
                                 "Daily reports of the last 14 days the upstream lacks",
                                 value=sum(1 for r in f.reports if not r.current))
+        yield from changes_metrics(f.changes)
         if f.beds is not None:
             yield GaugeMetricFamily("simrs_bridge_beds_unmapped_wards",
                                     "Khanza wards with no RS Online bed type",

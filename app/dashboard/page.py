@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from app.dashboard.changes import changes_html
 from app.dashboard.chart import throughput_chart
 from app.dashboard.data import SUCCESS, Figures, UpstreamFigures, total
 from app.dashboard.style import STYLE
@@ -262,7 +263,7 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
 {_dead_letters(f, zone, secrets, can_act, has_token)}</section>
 <div class="row">
 <section class="card"><h2>Processes</h2>{_processes(f, zone)}</section>
-<section class="card"><h2>Producer</h2>{_producer(f, zone)}</section>
+<section class="card"><h2>Producer</h2>{_producer(f, zone)}{changes_html(f.changes)}</section>
 <section class="card"><h2>Bed availability</h2>{_beds(f, zone)}</section>
 </div>
 <section class="card"><h2>Outcomes</h2>{_outcomes(f)}</section>

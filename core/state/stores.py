@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiomysql
 
 from core.state.beds import BedMappingStore, MariaDbIdTtStore
+from core.state.binlog import BinlogPositions
 from core.state.deadletters import DeadLetters
 from core.state.kebutuhan import KebutuhanStore
 from core.state.ledger import Ledger
@@ -30,6 +31,7 @@ class Stores:
     shk: ShkStore
     bed_mapping: BedMappingStore
     id_tt: MariaDbIdTtStore
+    binlog: BinlogPositions
 
     @classmethod
     def over(cls, pool: aiomysql.Pool) -> Stores:
@@ -37,4 +39,5 @@ class Stores:
             pool=pool, ledger=Ledger(pool), reports=DailyReports(pool),
             dead_letters=DeadLetters(pool), kebutuhan=KebutuhanStore(pool), shk=ShkStore(pool),
             bed_mapping=BedMappingStore(pool), id_tt=MariaDbIdTtStore(pool),
+            binlog=BinlogPositions(pool),
         )

@@ -230,3 +230,61 @@ async def test_a_host_that_never_answers_is_named(tmp_path: Path) -> None:
     line = next(line for line in out.splitlines() if line.split()[1:2] == ["khanza-db"])
     assert line.split()[0] == "FAIL"
     assert "SIMRS_BRIDGE_KHANZA_DB_URL" in line
+async def check_binlog(tmp_path: Path, redis_url: str, mariadb_server: MariaDBServer,
+                       khanza_db: str, user: str, grants: str) -> tuple[int, list[str], str]:
+    """``check`` in binlog mode as ``user`` with ``grants``; the binlog lines and all output."""
+    mariadb_server.sql(
+        f"DROP USER IF EXISTS '{user}'@'127.0.0.1';"
+        f"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'repl-secret-3';" + grants)
+    env = base_env(tmp_path) | {
+        "SIMRS_BRIDGE_REDIS_URL": redis_url,
+        "SIMRS_BRIDGE_KHANZA_DB_URL": mariadb_server.url(khanza_db, user, "repl-secret-3"),
+        "SIMRS_BRIDGE_CHANGES": "binlog",
+    }
+    code, out, err = await run_cli(env, "check")
+    lines = [line for line in out.splitlines() if line.split()[1:2] == ["binlog"]]
+    return code, lines, out + err
+
+
+async def test_check_in_binlog_mode_names_every_missing_grant_in_one_line(
+    tmp_path: Path, redis_url: str, mariadb_server: MariaDBServer, khanza_db: str,
+) -> None:
+    code, lines, output = await check_binlog(
+        tmp_path, redis_url, mariadb_server, khanza_db, "no_repl",
+        f"GRANT SELECT ON `{khanza_db}`.reg_periksa TO 'no_repl'@'127.0.0.1';")
+    assert code == 2
+    assert len(lines) == 1, output
+    line = lines[0]
+    assert line.strip().startswith("FAIL")
+    assert "REPLICATION SLAVE" in line and "REPLICATION CLIENT" in line
+    assert "SELECT on " in line and "pasien" in line and "reg_periksa," not in line
+    assert "log_bin" not in line  # the private server has the binlog on, as required
+    assert "docs/binlog.md" in line
+    assert "repl-secret-3" not in output
+
+
+async def test_check_in_binlog_mode_passes_with_the_documented_grants(
+    tmp_path: Path, redis_url: str, mariadb_server: MariaDBServer, khanza_db: str,
+) -> None:
+    _, lines, output = await check_binlog(
+        tmp_path, redis_url, mariadb_server, khanza_db, "repl_ok",
+        "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl_ok'@'127.0.0.1';"
+        f"GRANT SELECT ON `{khanza_db}`.* TO 'repl_ok'@'127.0.0.1';")
+    assert len(lines) == 1 and lines[0].strip().startswith("ok"), output
+    assert "GTID" in lines[0]
+
+
+async def test_check_names_binlog_settings_the_server_lacks(
+    tmp_path: Path, redis_url: str, mariadb_server: MariaDBServer, khanza_db: str,
+) -> None:
+    mariadb_server.sql("SET GLOBAL binlog_row_image = 'MINIMAL'")
+    try:
+        _, lines, output = await check_binlog(
+            tmp_path, redis_url, mariadb_server, khanza_db, "repl_min",
+            "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl_min'@'127.0.0.1';"
+            f"GRANT SELECT ON `{khanza_db}`.* TO 'repl_min'@'127.0.0.1';")
+    finally:
+        mariadb_server.sql("SET GLOBAL binlog_row_image = 'FULL'")
+    assert len(lines) == 1 and lines[0].strip().startswith("FAIL"), output
+    assert "binlog_row_image=FULL (is MINIMAL)" in lines[0]
+    assert "REPLICATION" not in lines[0]
