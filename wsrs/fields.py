@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["code", "digits", "tanggal", "text"]
 
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-_CODE = re.compile(r"^[A-Za-z0-9._/-]+$")
+_CODE = re.compile(r"^[A-Za-z0-9._:/-]+$")
 
 
 def _raw(value: Any, label: str) -> str:

@@ -37,7 +37,7 @@ KodeBooking = Annotated[str, BeforeValidator(code("Kode Booking", 15, "Format Ko
 
 
 def _jenis(value: Any) -> int:
-    if value is None or value == "":
+    if value is None or value == "" or (type(value) is int and value == 0):
         raise ValueError("Jenis Kunjungan tidak boleh kosong")
     if str(value).strip() not in ("1", "2", "3", "4"):
         raise ValueError("Jenis Kunjungan tidak ditemukan")
@@ -45,7 +45,7 @@ def _jenis(value: Any) -> int:
 
 
 def _waktu(value: Any) -> int:
-    if value is None or value == "":
+    if value is None or value == "" or (type(value) is int and value == 0):
         raise ValueError("Waktu tidak boleh kosong")
     text_value = str(value).strip()
     if isinstance(value, bool) or not text_value.isdigit() or len(text_value) > 14:
