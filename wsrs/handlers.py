@@ -16,13 +16,14 @@ from pydantic import BaseModel, ValidationError
 from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id
 from core.khanza import antrean
 from core.khanza.writes import checkin as visits
+from core.khanza.writes.patients import NewPatient, register_patient
 from core.khanza.writes.refusal import Refused
 from core.khanza.writes.registration import KETERANGAN, BookingRequest, book
 from core.khanza.writes.schedule import find_schedule
 from core.logging import mask
 from core.queue import enqueue
 from wsrs.app import Answer, Handler, Service
-from wsrs.models import Ambil, Batal, Checkin, Kodebooking, Status, first_message
+from wsrs.models import Ambil, Batal, Checkin, Kodebooking, PasienBaru, Status, first_message
 
 __all__ = ["HANDLERS", "nudge"]
 
@@ -55,6 +56,11 @@ async def nudge(service: Service, kodebooking: str) -> None:
                        "find it", kodebooking, exc)
 
 
+def _kd_pj(service: Service) -> str:
+    """The payer written on a JKN registration: the first of ``SIMRS_BRIDGE_BPJS_PAYERS``."""
+    return next(p.strip() for p in service.settings.bpjs_payers.split(",") if p.strip())
+
+
 async def statusantrean(service: Service, body: dict[str, Any]) -> Answer:
     req = _parse(Status, body)
     now = service.now()
@@ -81,7 +87,6 @@ async def ambilantrean(service: Service, body: dict[str, Any]) -> Answer:
     if req.tanggalperiksa < now.date():
         raise Refused("Tanggal Periksa Tidak Berlaku Mundur", reason="mundur")
     settings = service.settings
-    kd_pj = next(p.strip() for p in settings.bpjs_payers.split(",") if p.strip())
     booked = await book(
         service.khanza,
         BookingRequest(
@@ -90,7 +95,7 @@ async def ambilantrean(service: Service, body: dict[str, Any]) -> Answer:
             jampraktek=req.jampraktek, jeniskunjungan=req.jeniskunjungan,
             nomorreferensi=req.nomorreferensi,
         ),
-        now, kd_pj=kd_pj, minutes_per_patient=settings.wsrs_minutes_per_patient,
+        now, kd_pj=_kd_pj(service), minutes_per_patient=settings.wsrs_minutes_per_patient,
         zone=settings.zone,
     )
     logger.info("booked %s: %s for patient %s", booked.kodebooking, booked.nomorantrean,
@@ -153,7 +158,19 @@ async def batalantrean(service: Service, body: dict[str, Any]) -> Answer:
     return 200, OK, None
 
 
+async def pasienbaru(service: Service, body: dict[str, Any]) -> Answer:
+    req = _parse(PasienBaru, body)
+    norm = await register_patient(service.khanza, NewPatient(
+        nomorkartu=req.nomorkartu, nik=req.nik, nama=req.nama, jeniskelamin=req.jeniskelamin,
+        tanggallahir=req.tanggallahir, nohp=req.nohp, alamat=req.alamat,
+        namaprop=req.namaprop, namadati2=req.namadati2, namakec=req.namakec,
+        namakel=req.namakel), service.now(), _kd_pj(service))
+    logger.info("new patient %s registered for Mobile JKN", mask(norm))
+    return 200, "Harap datang ke admisi untuk melengkapi data rekam medis", {"norm": norm}
+
+
 HANDLERS: dict[str, Handler] = {
+    "pasienbaru": pasienbaru,
     "statusantrean": statusantrean,
     "ambilantrean": ambilantrean,
     "sisaantrean": sisaantrean,
