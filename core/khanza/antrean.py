@@ -9,20 +9,23 @@ cancelled ones (``Batal``) are left out of every figure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import aiomysql
 
 __all__ = ["BOOKING_OF_KODE", "DAY_FIGURES", "QueueFigures", "booking", "day_figures"]
 
-# One schedule's day: how many registered, how many still wait, who is next.
+# One schedule's day: how many registered, how many still wait, who is next. The
+# kd_dokter index ends with the primary key, so the no_rawat range (Khanza numbers a
+# registration with its date) keeps the read to that day.
 DAY_FIGURES = """SELECT COUNT(*) AS total,
        COALESCE(SUM(stts = 'Belum'), 0) AS waiting,
        MIN(CASE WHEN stts = 'Belum' THEN CAST(no_reg AS UNSIGNED) END) AS next_reg,
        COALESCE(SUM(stts = 'Belum' AND CAST(no_reg AS UNSIGNED) <= %s), 0) AS ahead
 FROM reg_periksa FORCE INDEX (kd_dokter)
-WHERE kd_dokter = %s AND tgl_registrasi = %s AND kd_poli = %s AND stts <> 'Batal'"""
+WHERE kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s AND tgl_registrasi = %s
+  AND kd_poli = %s AND stts <> 'Batal'"""
 
 # A booking with its registration (PK nobooking, then PK no_rawat) and the BPJS names.
 BOOKING_OF_KODE = """SELECT r.nobooking, r.status, r.tanggalperiksa, r.nomorantrean,
@@ -48,7 +51,9 @@ async def day_figures(
 ) -> QueueFigures:
     """``ahead``: registrations still waiting with a number up to ``upto`` (inclusive)."""
     async with conn.cursor(aiomysql.DictCursor) as cursor:
-        await cursor.execute(DAY_FIGURES, (upto, kd_dokter, tanggal, kd_poli))
+        await cursor.execute(DAY_FIGURES, (upto, kd_dokter, f"{tanggal:%Y/%m/%d}/",
+                                           f"{tanggal + timedelta(days=1):%Y/%m/%d}/", tanggal,
+                                           kd_poli))
         row = await cursor.fetchone()
     return QueueFigures(
         total=int(row["total"] or 0), waiting=int(row["waiting"] or 0),

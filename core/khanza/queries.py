@@ -69,7 +69,7 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "racikan_table_exists": ("resep_dokter_racikan",),
     "racikan_for_resep": ("202501150001", "202501150002"),
     "ward_counts": (beds.ACTIVE,),
-    "wsrs_day_figures": (3, "D001", _SAMPLE_DAY, "INT"),
+    "wsrs_day_figures": (3, "D001", _LO, _HI, _SAMPLE_DAY, "INT"),
     "wsrs_booking_of_kode": ("20250115000001",),
 }
 

@@ -9,7 +9,8 @@ Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
 1. ``LOCK_SCHEDULE`` locks the schedule's ``jadwal`` row: our own bookings of one
    schedule queue there, one at a time.
 2. ``LOCK_DOCTOR_DAY`` is a locking read (``FOR UPDATE``) of every registration of
-   the doctor and day, through the ``kd_dokter`` index, under REPEATABLE READ.
+   the doctor and day, through the ``kd_dokter`` index (whose entries end with the
+   date-prefixed ``no_rawat``), under REPEATABLE READ.
    InnoDB takes next-key locks over that whole index range, so until we commit
    no other transaction can insert a registration of that doctor and day — and
    a walk-in written as one ``INSERT ... SELECT max(no_reg)+1`` is itself a
@@ -95,11 +96,15 @@ PATIENT_HISTORY = """SELECT COUNT(*) AS visits, COALESCE(SUM(kd_poli = %s), 0) A
 FROM reg_periksa WHERE no_rkm_medis = %s"""
 
 # The lock that serialises us with every other writer of this doctor and day (see the
-# module docstring): next-key locks over the doctor's range of the kd_dokter index.
+# module docstring): next-key locks over the doctor's day in the kd_dokter index. InnoDB
+# stores the primary key in every secondary index, so that index is (kd_dokter, no_rawat)
+# and a no_rawat range — Khanza numbers a registration with its date — narrows the lock
+# (and the read) to the day instead of the doctor's whole history.
 LOCK_DOCTOR_DAY = """SELECT MAX(CAST(no_reg AS UNSIGNED)) AS last_reg,
        COALESCE(SUM(kd_poli = %s AND stts <> 'Batal'), 0) AS taken
 FROM reg_periksa FORCE INDEX (kd_dokter)
-WHERE kd_dokter = %s AND tgl_registrasi = %s FOR UPDATE"""
+WHERE kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s AND tgl_registrasi = %s
+FOR UPDATE"""
 
 # The day's last no_rawat and nobooking, by primary-key range; a collision with a
 # concurrent writer is caught by the key itself.
@@ -232,7 +237,9 @@ async def _write(
     if history["same_day"]:
         raise Refused("Nomor Antrean hanya dapat diambil 1 kali pada Tanggal, Dokter dan Poli "
                       "yang sama", reason="sudah terdaftar")
-    locked = await _one(conn, LOCK_DOCTOR_DAY, (schedule.kd_poli, schedule.kd_dokter, tanggal))
+    prefix, next_prefix = f"{tanggal:%Y/%m/%d}/", f"{tanggal + timedelta(days=1):%Y/%m/%d}/"
+    locked = await _one(conn, LOCK_DOCTOR_DAY, (schedule.kd_poli, schedule.kd_dokter, prefix,
+                                                next_prefix, tanggal))
     taken = int(locked["taken"] or 0)
     if taken >= schedule.kuota:
         raise Refused("Kuota penuh, silakan pilih tanggal atau jadwal lain", reason="kuota penuh")
@@ -241,8 +248,7 @@ async def _write(
     umur, sttsumur = _age(patient["tgl_lahir"], tanggal)
     alamat = ", ".join(str(patient[k]) for k in ("alamatpj", "kelurahanpj", "kecamatanpj",
                                                  "kabupatenpj", "propinsipj") if patient[k])
-    prefix = f"{tanggal:%Y/%m/%d}/"
-    last = (await _one(conn, LAST_NO_RAWAT, (prefix, f"{tanggal + timedelta(days=1):%Y/%m/%d}/")))
+    last = await _one(conn, LAST_NO_RAWAT, (prefix, next_prefix))
     next_rawat = int(str(last["last"])[-6:]) + 1 if last.get("last") else 1
     no_rawat = await _insert_next(
         conn, INSERT_REGISTRATION, lambda n: f"{prefix}{n:06d}", next_rawat,
