@@ -7,7 +7,8 @@ schedules' kuota so the run is not refused, and runs ``simrs-bridge wsrs`` as it
 own process exactly as systemd would (audit into the state database, nudges into
 Redis). Clients are aiohttp sessions in this process, each with its own token, at
 ``--levels`` concurrent clients (default 50 and 200). Each level books
-``--bookings`` new patients on upcoming Wednesdays, then asks ``statusantrean`` as
+``--bookings`` new patients over ``--days`` upcoming days (one schedule per doctor
+and day; bookings of one schedule queue on its row lock), then asks ``statusantrean`` as
 many times. Afterwards it counts registrations sharing a doctor, day and no_reg
 (must be 0) or a no_rawat, and writes a markdown report (``--out``).
 
@@ -60,6 +61,14 @@ SELECT LPAD(seq MOD 30 + 1, 3, '0'),
   IF(seq MOD 60 < 30, 'D001', 'D002'), '000003', IF(seq MOD 60 < 30, 'INT', 'ANA'),
   '-', '-', '-', 0, 'Sudah', 'Lama', 'Ralan', 'BPJ', 40, 'Th', 'Sudah Bayar', 'Lama'
 FROM seq_0_to_{last}"""
+# Both fixture doctors practise every day with an unlimited kuota, so a run spreads over
+# --days schedules per doctor (one jadwal row each, as at a hospital with daily clinics).
+SCHEDULES = """INSERT IGNORE INTO jadwal (kd_dokter, hari_kerja, jam_mulai, jam_selesai, kd_poli,
+  kuota)
+SELECT j.kd_dokter, h.hari, j.jam_mulai, j.jam_selesai, j.kd_poli, 1000000 FROM jadwal j,
+  (SELECT 'SENIN' AS hari UNION SELECT 'SELASA' UNION SELECT 'RABU' UNION SELECT 'KAMIS'
+   UNION SELECT 'JUMAT' UNION SELECT 'SABTU' UNION SELECT 'AKHAD') h;
+UPDATE jadwal SET kuota = 1000000;"""
 DUPLICATE_REG = """SELECT COUNT(*) FROM (SELECT kd_dokter, tgl_registrasi, no_reg FROM reg_periksa
   WHERE tgl_registrasi >= %s GROUP BY kd_dokter, tgl_registrasi, no_reg HAVING COUNT(*) > 1) d"""
 
@@ -94,10 +103,9 @@ def child(args: list[str], log: Path, env: dict[str, str]) -> Iterator[subproces
                 process.wait()
 
 
-def wednesdays(count: int) -> list[date]:
+def upcoming(count: int) -> list[date]:
     today = datetime.now(Settings().zone).date()
-    first = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
-    return [first + timedelta(weeks=i) for i in range(count)]
+    return [today + timedelta(days=i) for i in range(1, count + 1)]
 
 
 async def run_level(base: str, level: Level, bodies: list[dict[str, Any]]) -> None:
@@ -131,7 +139,7 @@ def ambil_bodies(offset: int, count: int, days: list[date]) -> list[dict[str, An
         n = offset + i + 1
         kodedokter, poli, jam = DOCTORS[i % 2]
         bodies.append({"nomorkartu": f"8{n:012d}", "nik": f"8{n:015d}", "nohp": "0812000",
-                       "kodepoli": poli, "norm": "", "tanggalperiksa": days[(i // 2) % 2]
+                       "kodepoli": poli, "norm": "", "tanggalperiksa": days[(i // 2) % len(days)]
                        .isoformat(), "kodedokter": kodedokter, "jampraktek": jam,
                        "jeniskunjungan": 1, "nomorreferensi": f"BENCH{n:08d}"})
     return bodies
@@ -167,23 +175,24 @@ async def main_async(args: argparse.Namespace) -> str:
             if args.history:
                 mariadb.sql(HISTORY.format(last=args.history - 1) + ";\nANALYZE TABLE "
                             "reg_periksa, pasien", "sik")
-            mariadb.sql("UPDATE jadwal SET kuota = 1000000", "sik")
+            mariadb.sql(SCHEDULES, "sik")
             port = free_port()
             with child([sys.executable, "-m", "app.cli", "wsrs"], workdir / "wsrs.log",
                        settings_env(mariadb, redis, port)) as server:
                 wait_for_port(port, server, time.monotonic() + 60, workdir / "wsrs.log")
                 base = f"http://127.0.0.1:{port}/wsrs"
-                days = wednesdays(2 * len(args.levels))
+                days = upcoming(args.days * len(args.levels))
                 results: list[Level] = []
                 for index, clients in enumerate(args.levels):
                     booking = Level(clients, "ambilantrean")
                     await run_level(base, booking, ambil_bodies(
-                        index * args.bookings, args.bookings, days[2 * index:2 * index + 2]))
+                        index * args.bookings, args.bookings,
+                        days[args.days * index:args.days * (index + 1)]))
                     status = Level(clients, "statusantrean")
                     kodedokter, poli, jam = DOCTORS[0]
                     await run_level(base, status, [{
                         "kodepoli": poli, "kodedokter": kodedokter, "jampraktek": jam,
-                        "tanggalperiksa": days[2 * index].isoformat()}] * args.bookings)
+                        "tanggalperiksa": days[args.days * index].isoformat()}] * args.bookings)
                     for level in (booking, status):
                         rate = len(level.latencies) / level.seconds
                         print(f"{level.endpoint} @ {clients}: {rate:.0f}/s p50 "
@@ -205,7 +214,8 @@ def render(results: list[Level], args: argparse.Namespace, duplicates: str, rawa
         f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, load at start "
         f"{args.load_start:.1f}; `simrs-bridge wsrs` as its own process (audit on, nudges to "
         f"Redis), MariaDB and Redis private; {args.history} earlier registrations of the two "
-        f"doctors; {args.bookings} requests per endpoint and level.", "",
+        f"doctors; {args.bookings} requests per endpoint and level, spread over 2 doctors x "
+        f"{args.days} days.", "",
         "| endpoint | clients | requests/s | p50 ms | p99 ms | max ms | answers |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
@@ -228,6 +238,8 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--history", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=7, help="visit days per level (1-7: "
+                        "how many schedules per doctor the bookings spread over)")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     args.load_start = os.getloadavg()[0]
