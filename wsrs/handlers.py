@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id
-from core.khanza import antrean
+from core.khanza import antrean, farmasi
 from core.khanza.writes import checkin as visits
 from core.khanza.writes.patients import NewPatient, register_patient
 from core.khanza.writes.refusal import Refused
@@ -169,7 +169,31 @@ async def pasienbaru(service: Service, body: dict[str, Any]) -> Answer:
     return 200, "Harap datang ke admisi untuk melengkapi data rekam medis", {"norm": norm}
 
 
+async def _pharmacy(service: Service, body: dict[str, Any]) -> farmasi.PharmacyPlace:
+    req = _parse(Kodebooking, body)
+    async with service.khanza.acquire() as conn:
+        place = await farmasi.pharmacy_place(conn, req.kodebooking)
+    if isinstance(place, str):
+        raise Refused(place, reason=place)
+    return place
+
+
+async def ambilantreanfarmasi(service: Service, body: dict[str, Any]) -> Answer:
+    place = await _pharmacy(service, body)
+    return 200, OK, {"jenisresep": place.jenisresep, "nomorantrean": place.nomorantrean,
+                     "keterangan": ""}
+
+
+async def statusantreanfarmasi(service: Service, body: dict[str, Any]) -> Answer:
+    place = await _pharmacy(service, body)
+    return 200, OK, {"jenisresep": place.jenisresep, "totalantrean": place.total,
+                     "sisaantrean": place.waiting, "antreanpanggil": place.called,
+                     "keterangan": ""}
+
+
 HANDLERS: dict[str, Handler] = {
+    "ambilantreanfarmasi": ambilantreanfarmasi,
+    "statusantreanfarmasi": statusantreanfarmasi,
     "pasienbaru": pasienbaru,
     "statusantrean": statusantrean,
     "ambilantrean": ambilantrean,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import antrean, beds, bookings, tasks
+from core.khanza import antrean, beds, bookings, farmasi, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -38,6 +38,8 @@ ALL_QUERIES: Mapping[str, str] = {
     # The WS RS's live queue reads (its locking reads are checked in tests/wsrs).
     "wsrs_day_figures": antrean.DAY_FIGURES,
     "wsrs_booking_of_kode": antrean.BOOKING_OF_KODE,
+    "wsrs_prescription_of_booking": farmasi.PRESCRIPTION_OF_BOOKING,
+    "wsrs_prescriptions_of_day": farmasi.PRESCRIPTIONS_OF_DAY,
 }
 
 # Tables that grow with every visit: a query must reach them through a key.
@@ -71,6 +73,8 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "ward_counts": (beds.ACTIVE,),
     "wsrs_day_figures": (3, "D001", _LO, _HI, _SAMPLE_DAY, "INT"),
     "wsrs_booking_of_kode": ("20250115000001",),
+    "wsrs_prescription_of_booking": ("20250115000001",),
+    "wsrs_prescriptions_of_day": (_LO, _HI),
 }
 
 
