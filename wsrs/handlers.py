@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id
-from core.khanza import antrean, farmasi
+from core.khanza import antrean, farmasi, operasi
+from core.khanza.snapshot import epoch_ms
 from core.khanza.writes import checkin as visits
 from core.khanza.writes.patients import NewPatient, register_patient
 from core.khanza.writes.refusal import Refused
@@ -23,7 +24,17 @@ from core.khanza.writes.schedule import find_schedule
 from core.logging import mask
 from core.queue import enqueue
 from wsrs.app import Answer, Handler, Service
-from wsrs.models import Ambil, Batal, Checkin, Kodebooking, PasienBaru, Status, first_message
+from wsrs.models import (
+    Ambil,
+    Batal,
+    Checkin,
+    Kodebooking,
+    OperasiPasien,
+    OperasiRs,
+    PasienBaru,
+    Status,
+    first_message,
+)
 
 __all__ = ["HANDLERS", "nudge"]
 
@@ -191,7 +202,38 @@ async def statusantreanfarmasi(service: Service, body: dict[str, Any]) -> Answer
                      "keterangan": ""}
 
 
+async def jadwaloperasirs(service: Service, body: dict[str, Any]) -> Answer:
+    req = _parse(OperasiRs, body)
+    now = service.now()
+    if req.tanggalawal < now.date():
+        raise Refused("Tanggal Awal tidak berlaku mundur", reason="mundur")
+    if req.tanggalakhir < now.date():
+        raise Refused("Tanggal Akhir tidak berlaku mundur", reason="mundur")
+    if req.tanggalawal > req.tanggalakhir:
+        raise Refused("Format tanggal awal harus lebih kecil dari tanggal akhir",
+                      reason="urutan tanggal")
+    async with service.khanza.acquire() as conn:
+        items = await operasi.surgeries(conn, between=(req.tanggalawal, req.tanggalakhir),
+                                        lastupdate=epoch_ms(now, service.settings.zone))
+    if not items:
+        raise Refused("Maaf tidak ada Jadwal Operasi pada tanggal tersebut", reason="kosong")
+    return 200, OK, {"list": items}
+
+
+async def jadwaloperasipasien(service: Service, body: dict[str, Any]) -> Answer:
+    req = _parse(OperasiPasien, body)
+    async with service.khanza.acquire() as conn:
+        items = await operasi.surgeries(conn, nopeserta=req.nopeserta,
+                                        lastupdate=epoch_ms(service.now(),
+                                                            service.settings.zone))
+    if not items:
+        raise Refused("Maaf anda tidak memiliki jadwal operasi", reason="kosong")
+    return 200, OK, {"list": items}
+
+
 HANDLERS: dict[str, Handler] = {
+    "jadwaloperasirs": jadwaloperasirs,
+    "jadwaloperasipasien": jadwaloperasipasien,
     "ambilantreanfarmasi": ambilantreanfarmasi,
     "statusantreanfarmasi": statusantreanfarmasi,
     "pasienbaru": pasienbaru,
