@@ -4,7 +4,9 @@
 #   - creates the system user and group `simrs-bridge` if missing;
 #   - creates or updates a virtualenv in /opt/simrs-bridge/venv and installs this source
 #     tree into it (not editable: the service runs what was installed, not the checkout);
-#   - copies the three units to /etc/systemd/system and runs `systemctl daemon-reload`;
+#   - copies the units to /etc/systemd/system and runs `systemctl daemon-reload`
+#     (simrs-bridge-wsrs is installed but never enabled here: it needs the credentials
+#     and key agreed with BPJS first, see docs/wsrs.md);
 #   - copies deploy/env.example to /etc/simrs-bridge/env ONLY if that file is absent
 #     (mode 0600, group simrs-bridge), so settings and secrets are never overwritten.
 # It starts nothing unless asked: `deploy/install.sh --start` also enables and (re)starts
@@ -69,6 +71,7 @@ say "installing simrs-bridge from $source_dir"
 "$prefix/venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade \
     ${SIMRS_BRIDGE_PIP_ARGS:-} "$source_dir"
 install -m 0644 "$source_dir/docs/operations.md" "$prefix/docs/operations.md"
+install -m 0644 "$source_dir/docs/wsrs.md" "$prefix/docs/wsrs.md"
 
 for unit in "$source_dir"/deploy/systemd/simrs-bridge-*.service; do
     target=$units/$(basename "$unit")
@@ -110,6 +113,8 @@ if [[ $staging == no ]]; then
         systemctl enable simrs-bridge-worker simrs-bridge-producer simrs-bridge-dashboard
         systemctl restart simrs-bridge-worker simrs-bridge-producer simrs-bridge-dashboard
         say "started; watch with: journalctl -fu 'simrs-bridge-*'"
+        say "the WS RS for Mobile JKN is not started: see docs/wsrs.md, then" \
+            "systemctl enable --now simrs-bridge-wsrs"
     else
         say "installed; nothing started. Edit $etc/env, then: deploy/install.sh --start"
     fi
