@@ -51,13 +51,11 @@ from core.khanza.writes.schedule import LOCK_SCHEDULE, Schedule, find_schedule
 from core.khanza.writes.tx import DUPLICATE_KEY, in_transaction
 
 __all__ = [
-    "ACTIVE_REFERENSI",
     "INSERT_BOOKING",
     "INSERT_REGISTRATION",
     "JENIS_KUNJUNGAN",
     "KETERANGAN",
-    "LAST_NOBOOKING",
-    "LAST_NO_RAWAT",
+    "LAST_KEYS",
     "LOCK_DOCTOR_DAY",
     "PATIENT_BY_KARTU",
     "PATIENT_BY_NIK",
@@ -83,16 +81,15 @@ FROM pasien
 PATIENT_BY_KARTU = _PATIENT + "WHERE no_peserta = %s ORDER BY no_rkm_medis LIMIT 1"
 PATIENT_BY_NIK = _PATIENT + "WHERE no_ktp = %s ORDER BY no_rkm_medis LIMIT 1"
 
-# One active booking per nomorreferensi (Khanza's rule). No index on nomorreferensi
-# upstream: the patient's own bookings (KEY norm) are searched instead.
-ACTIVE_REFERENSI = """SELECT COUNT(*) AS n FROM referensi_mobilejkn_bpjs
-WHERE norm = %s AND nomorreferensi = %s AND status IN ('Belum', 'Checkin')"""
-
 # Earlier registrations of the patient (KEY no_rkm_medis): new patient at all / in this
-# poli, and already registered with this doctor and poli that day.
+# poli, already registered with this doctor and poli that day; and one active booking per
+# nomorreferensi (Khanza's rule; no index on nomorreferensi upstream, so the patient's own
+# bookings, KEY norm, are searched). One round trip inside the lock.
 PATIENT_HISTORY = """SELECT COUNT(*) AS visits, COALESCE(SUM(kd_poli = %s), 0) AS in_poli,
        COALESCE(SUM(kd_poli = %s AND kd_dokter = %s AND tgl_registrasi = %s
-                    AND stts <> 'Batal'), 0) AS same_day
+                    AND stts <> 'Batal'), 0) AS same_day,
+       (SELECT COUNT(*) FROM referensi_mobilejkn_bpjs
+        WHERE norm = %s AND nomorreferensi = %s AND status IN ('Belum', 'Checkin')) AS referensi
 FROM reg_periksa WHERE no_rkm_medis = %s"""
 
 # The lock that serialises us with every other writer of this doctor and day (see the
@@ -106,12 +103,12 @@ FROM reg_periksa FORCE INDEX (kd_dokter)
 WHERE kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s AND tgl_registrasi = %s
 FOR UPDATE"""
 
-# The day's last no_rawat and nobooking, by primary-key range; a collision with a
-# concurrent writer is caught by the key itself.
-LAST_NO_RAWAT = """SELECT MAX(no_rawat) AS last FROM reg_periksa
-WHERE no_rawat >= %s AND no_rawat < %s"""
-LAST_NOBOOKING = """SELECT MAX(nobooking) AS last FROM referensi_mobilejkn_bpjs
-WHERE nobooking >= %s AND nobooking <= %s"""
+# The day's last no_rawat and nobooking, by primary-key ranges, in one round trip; a
+# collision with a concurrent writer is caught by the key itself.
+LAST_KEYS = """SELECT (SELECT MAX(no_rawat) FROM reg_periksa
+        WHERE no_rawat >= %s AND no_rawat < %s) AS last_rawat,
+       (SELECT MAX(nobooking) FROM referensi_mobilejkn_bpjs
+        WHERE nobooking >= %s AND nobooking <= %s) AS last_booking"""
 
 # The values Khanza's registration writes for a booked outpatient visit.
 INSERT_REGISTRATION = """INSERT INTO reg_periksa (no_reg, no_rawat, tgl_registrasi, jam_reg,
@@ -229,11 +226,12 @@ async def _write(
 ) -> Booked:
     tanggal = request.tanggalperiksa
     await _one(conn, LOCK_SCHEDULE, (schedule.kd_dokter, schedule.hari, schedule.jam_mulai))
-    if (await _one(conn, ACTIVE_REFERENSI, (norm, request.nomorreferensi)))["n"]:
+    history = await _one(conn, PATIENT_HISTORY, (
+        schedule.kd_poli, schedule.kd_poli, schedule.kd_dokter, tanggal, norm,
+        request.nomorreferensi, norm))
+    if history["referensi"]:
         raise Refused("Anda sudah terdaftar dalam antrian menggunakan nomor referensi yang sama",
                       reason="referensi")
-    history = await _one(conn, PATIENT_HISTORY, (schedule.kd_poli, schedule.kd_poli,
-                                                 schedule.kd_dokter, tanggal, norm))
     if history["same_day"]:
         raise Refused("Nomor Antrean hanya dapat diambil 1 kali pada Tanggal, Dokter dan Poli "
                       "yang sama", reason="sudah terdaftar")
@@ -248,8 +246,9 @@ async def _write(
     umur, sttsumur = _age(patient["tgl_lahir"], tanggal)
     alamat = ", ".join(str(patient[k]) for k in ("alamatpj", "kelurahanpj", "kecamatanpj",
                                                  "kabupatenpj", "propinsipj") if patient[k])
-    last = await _one(conn, LAST_NO_RAWAT, (prefix, next_prefix))
-    next_rawat = int(str(last["last"])[-6:]) + 1 if last.get("last") else 1
+    day = f"{tanggal:%Y%m%d}"
+    last = await _one(conn, LAST_KEYS, (prefix, next_prefix, f"{day}000000", f"{day}999999"))
+    next_rawat = int(str(last["last_rawat"])[-6:]) + 1 if last.get("last_rawat") else 1
     no_rawat = await _insert_next(
         conn, INSERT_REGISTRATION, lambda n: f"{prefix}{n:06d}", next_rawat,
         lambda key: (f"{no_reg:03d}", key, tanggal, now.time().replace(microsecond=0),
@@ -261,11 +260,9 @@ async def _write(
     estimasi = epoch_ms(start + (no_reg - 1) * timedelta(minutes=minutes), zone)
     sisa = max(schedule.kuota - taken - 1, 0)
     nomorantrean = f"{schedule.kd_poli}-{no_reg:03d}"
-    day = f"{tanggal:%Y%m%d}"
-    last = await _one(conn, LAST_NOBOOKING, (f"{day}000000", f"{day}999999"))
     kodebooking = await _insert_next(
         conn, INSERT_BOOKING, lambda n: f"{day}{n:06d}",
-        int(str(last["last"])[-6:]) + 1 if last.get("last") else 1,
+        int(str(last["last_booking"])[-6:]) + 1 if last.get("last_booking") else 1,
         lambda key: (key, no_rawat, request.nomorkartu, request.nik, request.nohp,
                      request.kodepoli, str(baru), norm, tanggal, request.kodedokter,
                      request.jampraktek, JENIS_KUNJUNGAN[request.jeniskunjungan],

@@ -1,8 +1,9 @@
 """One REPEATABLE READ transaction on a Khanza connection, retried when InnoDB says so.
 
 The allocation proofs (registration.py) rest on InnoDB's next-key locks, which
-only REPEATABLE READ (MariaDB's default) takes; the level is set explicitly for
-each transaction so a server configured otherwise cannot weaken them. A
+only REPEATABLE READ (MariaDB's default) takes; the level is set explicitly on
+each connection before its first transaction, so a server configured otherwise
+cannot weaken them. A
 deadlock or lock-wait timeout rolls the whole transaction back, so running it
 again from the start is safe; anything else is rolled back and raised.
 """
@@ -29,7 +30,9 @@ TRIES = 8
 
 T = TypeVar("T")
 
-_REPEATABLE_READ = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+# Set once per connection (a pooled connection keeps it), not per transaction.
+_REPEATABLE_READ = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+_MARK = "_simrs_bridge_repeatable_read"
 
 
 def _conflict(exc: BaseException) -> bool:
@@ -40,8 +43,10 @@ def _conflict(exc: BaseException) -> bool:
 async def in_transaction(conn: aiomysql.Connection, work: Callable[[], Awaitable[T]]) -> T:
     """``work()`` inside BEGIN ... COMMIT; rolled back on any exception."""
     for attempt in range(1, TRIES + 1):
-        async with conn.cursor() as cursor:
-            await cursor.execute(_REPEATABLE_READ)
+        if not getattr(conn, _MARK, False):
+            async with conn.cursor() as cursor:
+                await cursor.execute(_REPEATABLE_READ)
+            setattr(conn, _MARK, True)
         await conn.begin()
         try:
             result = await work()
