@@ -27,6 +27,7 @@ from typing import Any
 import aiomysql
 from redis.asyncio import Redis
 
+from app.dashboard.wsrs import WsrsFigures, load_wsrs
 from core.keys import BEDS_STATUS, PRODUCER_STATUS, QUEUE_NAME
 from core.settings import Settings
 from core.state.deadletters import DeadLetter, DeadLetters
@@ -126,6 +127,7 @@ class Figures:
     beds: dict[str, Any] | None
     dead_letters: list[DeadLetter]
     dead_letters_open: int
+    wsrs: WsrsFigures = field(default_factory=WsrsFigures)
 
 
 @dataclass
@@ -274,7 +276,7 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
         now=now, upstreams=upstreams, other_queued=other, audit_outcomes=audit,
         ledger_outcomes=ledger, producer=producer, producer_lag=lag, reports=reports,
         last_sent=last_sent, beds=beds, dead_letters=open_letters,
-        dead_letters_open=open_count,
+        dead_letters_open=open_count, wsrs=await load_wsrs(sources.state),
     )
 
 

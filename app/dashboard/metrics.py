@@ -35,6 +35,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from app.dashboard.data import UPSTREAMS, Figures
+from app.dashboard.wsrs import wsrs_metrics
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "AuditCounters", "render", "render_down"]
 
@@ -213,6 +214,7 @@ class _Snapshot(Collector):
             yield GaugeMetricFamily("simrs_bridge_beds_unmapped_wards",
                                     "Khanza wards with no RS Online bed type",
                                     value=len(f.beds.get("unmapped") or []))
+        yield from wsrs_metrics(f.wsrs)
 
 
 def render(figures: Figures, counters: AuditCounters) -> bytes:
