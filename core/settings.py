@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit
@@ -222,7 +223,27 @@ class Settings(BaseSettings):
     breaker_probe_timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds")
     breaker_cache: float = Field(default=1.0, ge=0, le=10, description="seconds")
 
-    @field_validator("khanza_db_url", "state_db_url", mode="before")
+    # --- WS RS: the web service Mobile JKN calls (simrs-bridge wsrs, issue 16) ---------------
+    # Loopback by default: BPJS reaches it through a TLS reverse proxy (docs/wsrs.md).
+    wsrs_listen: str = "127.0.0.1:8190"
+    wsrs_base_path: str = "/wsrs"
+    # The user and password the hospital gives BPJS; an empty password refuses every token.
+    wsrs_username: str = "mobilejkn"
+    wsrs_password: SecretStr = SecretStr("")
+    # HS256 key the tokens are signed with (at least 32 characters); empty: refuse to start.
+    wsrs_token_key: SecretStr = SecretStr("")
+    wsrs_token_ttl: int = Field(default=3600, ge=60, le=86_400, description="seconds")
+    # A Khanza account that may write the registration tables (docs/wsrs.md, grants).
+    wsrs_db_url: Annotated[DatabaseUrl, NoDecode] = DatabaseUrl.parse(
+        "mysql://simrs_bridge_wsrs@127.0.0.1:3306/sik"
+    )
+    wsrs_minutes_per_patient: int = Field(default=10, ge=1, le=240)
+    # Per client address: a bucket of WSRS_BURST requests refilled at WSRS_RATE per second.
+    wsrs_rate: float = Field(default=20.0, gt=0, le=10_000, description="requests per second")
+    wsrs_burst: int = Field(default=120, ge=1, le=100_000)
+    wsrs_body_limit: int = Field(default=16_384, ge=1024, le=1_048_576, description="bytes")
+
+    @field_validator("khanza_db_url", "state_db_url", "wsrs_db_url", mode="before")
     @classmethod
     def _parse_db_url(cls, value: Any) -> DatabaseUrl:
         return _database_url(value)
@@ -243,6 +264,22 @@ class Settings(BaseSettings):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("wsrs_base_path")
+    @classmethod
+    def _base_path(cls, value: str) -> str:
+        path = "/" + value.strip().strip("/")
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", path):
+            raise ValueError("must be a URL path such as /wsrs")
+        return path.rstrip("/") if path != "/" else ""
+
+    @field_validator("wsrs_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, sep, port = value.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8190")
         return value.strip()
 
     @field_validator("log_level")
@@ -266,6 +303,9 @@ class Settings(BaseSettings):
             self.khanza_db_url.password.get_secret_value(),
             self.state_db_url.password.get_secret_value(),
             self.dashboard_token.get_secret_value(),
+            self.wsrs_password.get_secret_value(),
+            self.wsrs_token_key.get_secret_value(),
+            self.wsrs_db_url.password.get_secret_value(),
         ]
         return [v for v in values if v]
 

@@ -7,8 +7,10 @@
 #     editable: the service runs what was installed, not the checkout);
 #   - with --offline DIR, pip takes every dependency from DIR and never the network
 #     (fill it once elsewhere: pip download -d DIR simrs_bridge-*.whl);
-#   - copies the three units, from what was installed (venv/share/simrs-bridge), to
-#     /etc/systemd/system and runs `systemctl daemon-reload`;
+#   - copies the units, from what was installed (venv/share/simrs-bridge), to
+#     /etc/systemd/system and runs `systemctl daemon-reload` (simrs-bridge-wsrs is
+#     installed but never enabled here: it needs the credentials and key agreed with
+#     BPJS first, see docs/wsrs.md);
 #   - copies env.example to /etc/simrs-bridge/env ONLY if that file is absent
 #     (mode 0600, group simrs-bridge), so settings and secrets are never overwritten.
 # It starts nothing unless asked: `--start` also enables and (re)starts the units.
@@ -135,6 +137,8 @@ if [[ $staging == no ]]; then
         systemctl enable simrs-bridge-worker simrs-bridge-producer simrs-bridge-dashboard
         systemctl restart simrs-bridge-worker simrs-bridge-producer simrs-bridge-dashboard
         say "started; watch with: journalctl -fu 'simrs-bridge-*'"
+        say "the WS RS for Mobile JKN is not started: see docs/wsrs.md, then" \
+            "systemctl enable --now simrs-bridge-wsrs"
     else
         say "installed; nothing started. Edit $etc/env, then: deploy/install.sh --start"
     fi

@@ -35,6 +35,7 @@ from pydantic import SecretStr
 from app.commands.check import run_checks
 from core.settings import DatabaseUrl, Settings, load_settings
 from sandbox import fake_bpjs, fake_sirs
+from sandbox.demo_bookings import book_during_the_day
 from sandbox.faults import serve
 from sandbox.hospital_day import HospitalDay
 from sandbox.sample_day import DAY, preload_what_bpjs_already_has
@@ -49,7 +50,16 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "khanza"
 KHANZA_USER = ("simrs_bridge_ro", "demo-khanza-password")
 STATE_USER = ("simrs_bridge", "demo-state-password")
-STOP_ORDER = ("producer", "worker", "dashboard")
+WSRS_USER = ("simrs_bridge_wsrs", "demo-wsrs-password")
+STOP_ORDER = ("wsrs", "producer", "worker", "dashboard")
+# The WS RS account's grants (docs/wsrs.md), minus pasienbaru's.
+WSRS_GRANTS = (
+    "SELECT ON sik.pasien", "SELECT ON sik.poliklinik", "SELECT ON sik.dokter",
+    "SELECT ON sik.maping_poli_bpjs", "SELECT ON sik.maping_dokter_dpjpvclaim",
+    "SELECT, UPDATE ON sik.jadwal", "SELECT, INSERT, UPDATE ON sik.reg_periksa",
+    "SELECT, INSERT, UPDATE ON sik.referensi_mobilejkn_bpjs",
+    "INSERT ON sik.referensi_mobilejkn_bpjs_batal", "SELECT ON sik.resep_obat",
+)
 
 
 def prepare_databases(maria: MariaDBServer) -> None:
@@ -67,6 +77,9 @@ def prepare_databases(maria: MariaDBServer) -> None:
         f"CREATE USER IF NOT EXISTS '{rw}'@'127.0.0.1' IDENTIFIED BY '{rw_pw}';"
         f"GRANT ALL ON simrs_bridge.* TO '{rw}'@'127.0.0.1';"
     )
+    ws, ws_pw = WSRS_USER
+    maria.sql(f"CREATE USER IF NOT EXISTS '{ws}'@'127.0.0.1' IDENTIFIED BY '{ws_pw}';"
+              + "".join(f"GRANT {grant} TO '{ws}'@'127.0.0.1';" for grant in WSRS_GRANTS))
 
 
 def settings_values(settings: Settings) -> dict[str, str]:
@@ -180,6 +193,7 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         runners += [bpjs_runner, sirs_runner]
         env_file = directory / "env"
         token = secrets.token_urlsafe(12)
+        wsrs_port, wsrs_password = free_port(), secrets.token_urlsafe(12)
         write_env(env_file, {
             "REDIS_URL": redis.url,
             "KHANZA_DB_URL": maria.url("sik", *KHANZA_USER),
@@ -190,6 +204,10 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
             "SHUTDOWN_GRACE": "10",
             "DASHBOARD_PORT": str(dashboard_port),
             "DASHBOARD_TOKEN": token,
+            "WSRS_DB_URL": maria.url("sik", *WSRS_USER),
+            "WSRS_LISTEN": f"127.0.0.1:{wsrs_port}",
+            "WSRS_PASSWORD": wsrs_password,
+            "WSRS_TOKEN_KEY": secrets.token_urlsafe(48),
         })
         settings = load_settings(env_file)
         print(f"demo: Redis {redis.url}, MariaDB 127.0.0.1:{maria.port} (sample day in `sik`)")
@@ -206,6 +224,7 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         print(f"demo: sample day {DAY}: "
               + (await daemon.once("producer", "--day", DAY.isoformat())).splitlines()[-1])
         daemon.start("producer", "producer")
+        daemon.start("wsrs", "wsrs")
         url = f"http://127.0.0.1:{dashboard_port}/"
         await wait_for_http(url + "healthz", time.monotonic() + 30)
         print(f"demo: dashboard {url}  (operator token for replay: {token})")
@@ -218,6 +237,13 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         guided = asyncio.create_task(tour(
             settings, url, bpjs_base, stop, lambda line: print(f"demo: {line}", flush=True),
             delay=tour_delay))
+        wsrs_url = f"http://127.0.0.1:{wsrs_port}{settings.wsrs_base_path}"
+        await wait_for_http(f"http://127.0.0.1:{wsrs_port}/metrics", time.monotonic() + 30)
+        print(f"demo: WS RS for Mobile JKN on {wsrs_url}/ (user {settings.wsrs_username}); "
+              "a fake Mobile JKN books tomorrow's visits through it", flush=True)
+        mobile = asyncio.create_task(book_during_the_day(
+            DatabaseUrl.parse(maria.url("sik")), wsrs_url, settings.wsrs_username,
+            wsrs_password, settings.zone, stop))
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=15)
@@ -231,6 +257,7 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         stop.set()
         await simulation
         await guided
+        print(f"demo: Mobile JKN bookings through the WS RS: {await mobile}")
         print("demo: stopping")
     finally:
         stop.set()

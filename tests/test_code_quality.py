@@ -24,5 +24,5 @@ def test_ruff_is_clean() -> None:
 
 
 def test_mypy_strict_is_clean() -> None:
-    result = run("mypy", "core", "producers", "worker", "app", "sandbox")
+    result = run("mypy", "core", "producers", "worker", "wsrs", "app", "sandbox")
     assert result.returncode == 0, result.stdout + result.stderr

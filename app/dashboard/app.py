@@ -153,6 +153,11 @@ async def api_figures(request: web.Request) -> web.Response:
     for letter in data["dead_letters"]:
         letter["message"] = scrub(letter["message"], secrets)
         letter.pop("args", None)
+    data["wsrs"] = {
+        "calls": figures.wsrs.calls, "refused": figures.wsrs.refused,
+        "reasons": {scrub(k, secrets): v for k, v in figures.wsrs.reasons.items()},
+        "p95_ms": {e: figures.wsrs.p95(e) for e in figures.wsrs.calls},
+    }
     for name, x in figures.upstreams.items():
         data["upstreams"][name].update(
             depth=x.depth, calls_last_hour=x.hour.count, p50_ms=x.hour.p50, p95_ms=x.hour.p95)

@@ -27,6 +27,7 @@ from typing import Any
 import aiomysql
 from redis.asyncio import Redis
 
+from app.dashboard.wsrs import WsrsFigures, load_wsrs
 from core.heartbeat import latest
 from core.keys import BEDS_STATUS, CHANGES_STATUS, PRODUCER_STATUS, QUEUE_NAME
 from core.settings import Settings
@@ -132,6 +133,7 @@ class Figures:
     # process kind -> (newest heartbeat, epoch seconds, or None; processes beating now)
     heartbeats: dict[str, tuple[float | None, int]] = field(default_factory=dict)
     changes: dict[str, Any] | None = None  # the producer's change source (poll/binlog)
+    wsrs: WsrsFigures = field(default_factory=WsrsFigures)
 
 
 @dataclass
@@ -292,6 +294,7 @@ async def gather(sources: Sources, *, letters: int = 50) -> Figures:
         last_sent=last_sent, beds=beds, dead_letters=open_letters,
         dead_letters_open=open_count, dead_letters_by_upstream=by_upstream,
         heartbeats=heartbeats, changes=await _json(sources.redis, CHANGES_STATUS),
+        wsrs=await load_wsrs(sources.state),
     )
 
 

@@ -41,6 +41,7 @@ from prometheus_client.registry import Collector
 
 from app.dashboard.changes import changes_metrics
 from app.dashboard.data import UPSTREAMS, Figures
+from app.dashboard.wsrs import wsrs_metrics
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "AuditCounters", "render", "render_down"]
 
@@ -262,6 +263,7 @@ class _Snapshot(Collector):
             yield GaugeMetricFamily("simrs_bridge_beds_unmapped_wards",
                                     "Khanza wards with no RS Online bed type",
                                     value=len(f.beds.get("unmapped") or []))
+        yield from wsrs_metrics(f.wsrs)
 
 
 def render(figures: Figures, counters: AuditCounters) -> bytes:

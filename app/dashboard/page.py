@@ -20,6 +20,7 @@ from app.dashboard.changes import changes_html
 from app.dashboard.chart import throughput_chart
 from app.dashboard.data import SUCCESS, Figures, UpstreamFigures, total
 from app.dashboard.style import STYLE
+from app.dashboard.wsrs import wsrs_card
 from core.logging import mask
 from core.masking import redact_text
 
@@ -267,6 +268,7 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
 <section class="card"><h2>Bed availability</h2>{_beds(f, zone)}</section>
 </div>
 <section class="card"><h2>Outcomes</h2>{_outcomes(f)}</section>
+{wsrs_card(f.wsrs, lambda text: scrub(text, secrets))}
 <section class="card"><h2>Daily reports to RS Online</h2>{_reports(f, zone, secrets)}</section>
 </main>
 <footer class="muted">Prometheus: <a href="metrics">/metrics</a></footer>

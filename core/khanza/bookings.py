@@ -211,7 +211,8 @@ async def _build(
             taskids = str(one["sent_taskids"]).split(",")
             sent_tasks[one["no_rawat"]] = {f"task{taskid}" for taskid in taskids}
     jadwal = await _load_jadwal(conn, onsite)
-    visits = [(row, Visit(row["no_rawat"], _checkin(row))) for row in mobile]
+    visits = [(row, Visit(row["no_rawat"], _checkin(row), pasienbaru=row["pasienbaru"] == "1",
+                          visit_day=row["tanggalperiksa"])) for row in mobile]
     visits += [(row, Visit(row["no_rawat"])) for row in onsite]
     chosen = {v.no_rawat: r for _, v in visits if (r := first_resep(v, events)) is not None}
     racikan = await load_racikan(conn, [r.no_resep for r in chosen.values()])

@@ -45,6 +45,8 @@ SOURCE_NAMES: Mapping[str, str] = {
     "resep_obat.validasi": "prescription validated by the pharmacy (tgl_perawatan + jam), ralan",
     "resep_obat.penyerahan": "drugs handed over (tgl_penyerahan + jam_penyerahan), ralan",
     "referensi_mobilejkn_bpjs.validasi": "Mobile JKN check-in (none for on-site visits)",
+    "referensi_mobilejkn_bpjs.checkin": "Mobile JKN check-in made on the visit day; counts "
+    "for task 1 of a new patient and task 3 of an existing one (give it to both)",
 }
 
 
@@ -64,6 +66,15 @@ PRESETS: Mapping[str, tuple[tuple[int, str], ...]] = {
     ),
     "checkin": _preset(
         t3="referensi_mobilejkn_bpjs.validasi",
+        t4="pemeriksaan_ralan.petugas",
+        t5="pemeriksaan_ralan.dokter",
+        t6="resep_obat.peresepan",
+        t7="resep_obat.penyerahan",
+    ),
+    # The simrs-bridge WS RS's check-in opens the visit (task 1 new / 3 existing patient).
+    "wsrs": _preset(
+        t1="referensi_mobilejkn_bpjs.checkin",
+        t3="referensi_mobilejkn_bpjs.checkin",
         t4="pemeriksaan_ralan.petugas",
         t5="pemeriksaan_ralan.dokter",
         t6="resep_obat.peresepan",

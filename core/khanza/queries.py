@@ -1,4 +1,4 @@
-"""Every SQL statement the Khanza producer runs, by name, with sample parameters.
+"""Every read-only SQL statement run on Khanza, by name, with sample parameters.
 
 The registry lets one test execute each statement against the real upstream
 definitions (schema drift fails there, not at a hospital) and EXPLAIN each on
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import beds, bookings, tasks
+from core.khanza import antrean, beds, bookings, farmasi, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -35,6 +35,11 @@ ALL_QUERIES: Mapping[str, str] = {
     "racikan_table_exists": tasks.RACIKAN_TABLE_EXISTS,
     "racikan_for_resep": tasks.RACIKAN_FOR_RESEP,
     "ward_counts": beds.WARD_COUNTS,
+    # The WS RS's live queue reads (its locking reads are checked in tests/wsrs).
+    "wsrs_day_figures": antrean.DAY_FIGURES,
+    "wsrs_booking_of_kode": antrean.BOOKING_OF_KODE,
+    "wsrs_prescription_of_booking": farmasi.PRESCRIPTION_OF_BOOKING,
+    "wsrs_prescriptions_of_day": farmasi.PRESCRIPTIONS_OF_DAY,
 }
 
 # Tables that grow with every visit: a query must reach them through a key.
@@ -66,6 +71,10 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "racikan_table_exists": ("resep_dokter_racikan",),
     "racikan_for_resep": ("202501150001", "202501150002"),
     "ward_counts": (beds.ACTIVE,),
+    "wsrs_day_figures": (3, "D001", _LO, _HI, _SAMPLE_DAY, "INT"),
+    "wsrs_booking_of_kode": ("20250115000001",),
+    "wsrs_prescription_of_booking": ("20250115000001",),
+    "wsrs_prescriptions_of_day": (_LO, _HI),
 }
 
 

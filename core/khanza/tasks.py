@@ -26,6 +26,7 @@ from core.bpjs.models import FarmasiAdd
 from core.khanza.options import TaskSources
 
 __all__ = [
+    "CHECKIN_SOURCE",
     "EXTRACTORS",
     "FARMASI_KETERANGAN",
     "MUTASI_BERKAS_IN_RANGE",
@@ -167,6 +168,19 @@ class Scope:
 class Visit:
     no_rawat: str | None
     checkin: datetime | None = None  # referensi_mobilejkn_bpjs.validasi
+    pasienbaru: bool = False
+    visit_day: date | None = None
+
+
+# The WS RS check-in (checkinantrean): task 1 of a new patient, task 3 of an existing one,
+# and only a check-in made on the visit day (BPJS refuses a task time on another day).
+CHECKIN_SOURCE = "referensi_mobilejkn_bpjs.checkin"
+
+
+def _checkin_on_visit_day(visit: Visit, events: Events) -> datetime | None:
+    if visit.checkin is None or visit.visit_day is None:
+        return None
+    return visit.checkin if visit.checkin.date() == visit.visit_day else None
 
 
 @dataclass(frozen=True)
@@ -278,6 +292,7 @@ EXTRACTORS: Mapping[str, Extractor] = {
     "resep_obat.validasi": _resep("validasi"),
     "resep_obat.penyerahan": _resep("penyerahan"),
     "referensi_mobilejkn_bpjs.validasi": lambda visit, events: visit.checkin,
+    CHECKIN_SOURCE: _checkin_on_visit_day,
 }
 
 
@@ -292,6 +307,8 @@ def collect_unreadable(visit: Visit, events: Events, sources: TaskSources,
 def collect_tasks(visit: Visit, events: Events, sources: TaskSources) -> dict[int, datetime]:
     tasks: dict[int, datetime] = {}
     for taskid, name in sources:
+        if name == CHECKIN_SOURCE and taskid != (1 if visit.pasienbaru else 3):
+            continue
         when = EXTRACTORS[name](visit, events)
         if when is not None:
             tasks[taskid] = when

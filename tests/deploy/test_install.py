@@ -38,7 +38,7 @@ def test_install_twice_into_a_staging_root(tmp_path: Path) -> None:
     assert env.read_text() == (REPO / "deploy" / "env.example").read_text()
     units = sorted(p.name for p in (root / "etc" / "systemd" / "system").iterdir())
     assert units == ["simrs-bridge-dashboard.service", "simrs-bridge-producer.service",
-                     "simrs-bridge-worker.service"]
+                     "simrs-bridge-worker.service", "simrs-bridge-wsrs.service"]
     worker = (root / "etc/systemd/system/simrs-bridge-worker.service").read_text()
     assert f"ExecStart={entry} worker" in worker
     assert (prefix / "docs" / "operations.md").is_file()

@@ -1,4 +1,4 @@
-"""The three units pass ``systemd-analyze verify`` and keep the hardening they promise."""
+"""The four units pass ``systemd-analyze verify`` and keep the hardening they promise."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def parse(path: Path) -> configparser.ConfigParser:
 def test_one_unit_per_long_running_command() -> None:
     assert [u.name for u in UNITS] == ["simrs-bridge-dashboard.service",
                                        "simrs-bridge-producer.service",
-                                       "simrs-bridge-worker.service"]
+                                       "simrs-bridge-worker.service",
+                                       "simrs-bridge-wsrs.service"]
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda p: p.stem)

@@ -1,0 +1,277 @@
+"""``ambilantrean``: a Mobile JKN booking written the way Khanza's registration desk writes it.
+
+One transaction per booking writes a ``reg_periksa`` row (queue number =
+``no_reg``) and its ``referensi_mobilejkn_bpjs`` row, which the producer reads
+exactly like a booking made by Khanza's own web service (``bookings.py``).
+
+Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
+
+1. ``LOCK_SCHEDULE`` locks the schedule's ``jadwal`` row: our own bookings of one
+   schedule queue there, one at a time.
+2. ``LOCK_DOCTOR_DAY`` is a locking read (``FOR UPDATE``) of every registration of
+   the doctor and day, through the ``kd_dokter`` index (whose entries end with the
+   date-prefixed ``no_rawat``), under REPEATABLE READ.
+   InnoDB takes next-key locks over that whole index range, so until we commit
+   no other transaction can insert a registration of that doctor and day — and
+   a walk-in written as one ``INSERT ... SELECT max(no_reg)+1`` is itself a
+   locking read of the same rows, so it waits for our commit and then counts our
+   row (or we wait for its commit and count its row). In the worst interleaving
+   InnoDB reports a deadlock and rolls one side back; we retry ours. Two equal
+   numbers are never both committed.
+3. ``no_rawat`` and ``nobooking`` are the next free keys of the day; a collision
+   with another writer is caught by the primary key (MariaDB error 1062) and the
+   next number is tried.
+
+The remaining window: a desktop client that reads ``max(no_reg)`` in one
+statement and inserts in a later one (no lock between) can still take a number
+we just committed; ``no_reg`` has no unique key upstream, so nothing in the
+database stops that. See docs/wsrs.md.
+
+Grants (``SIMRS_BRIDGE_WSRS_DB_URL``): ``SELECT`` on pasien, reg_periksa, jadwal,
+poliklinik, dokter, maping_poli_bpjs, maping_dokter_dpjpvclaim,
+referensi_mobilejkn_bpjs; ``INSERT`` on reg_periksa and referensi_mobilejkn_bpjs;
+``UPDATE`` on jadwal is needed only because ``SELECT ... FOR UPDATE`` requires it
+(the row is never changed).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiomysql
+import pymysql
+
+from core.khanza.snapshot import epoch_ms
+from core.khanza.writes.refusal import PATIENT_UNKNOWN, Refused
+from core.khanza.writes.schedule import LOCK_SCHEDULE, Schedule, find_schedule
+from core.khanza.writes.tx import DUPLICATE_KEY, in_transaction
+
+__all__ = [
+    "INSERT_BOOKING",
+    "INSERT_REGISTRATION",
+    "JENIS_KUNJUNGAN",
+    "KETERANGAN",
+    "LAST_KEYS",
+    "LOCK_DOCTOR_DAY",
+    "PATIENT_BY_KARTU",
+    "PATIENT_BY_NIK",
+    "PATIENT_HISTORY",
+    "Booked",
+    "BookingRequest",
+    "book",
+]
+
+logger = logging.getLogger(__name__)
+
+KETERANGAN = "Peserta harap 30 menit lebih awal guna pencatatan administrasi."
+JENIS_KUNJUNGAN = {1: "1 (Rujukan FKTP)", 2: "2 (Rujukan Internal)", 3: "3 (Kontrol)",
+                   4: "4 (Rujukan Antar RS)"}
+_KEY_TRIES = 200
+
+# --- SQL -------------------------------------------------------------------------------------
+
+_PATIENT = """SELECT no_rkm_medis, tgl_lahir, namakeluarga, keluarga, alamatpj, kelurahanpj,
+       kecamatanpj, kabupatenpj, propinsipj
+FROM pasien
+"""
+PATIENT_BY_KARTU = _PATIENT + "WHERE no_peserta = %s ORDER BY no_rkm_medis LIMIT 1"
+PATIENT_BY_NIK = _PATIENT + "WHERE no_ktp = %s ORDER BY no_rkm_medis LIMIT 1"
+
+# Earlier registrations of the patient (KEY no_rkm_medis): new patient at all / in this
+# poli, already registered with this doctor and poli that day; and one active booking per
+# nomorreferensi (Khanza's rule; no index on nomorreferensi upstream, so the patient's own
+# bookings, KEY norm, are searched). One round trip inside the lock.
+PATIENT_HISTORY = """SELECT COUNT(*) AS visits, COALESCE(SUM(kd_poli = %s), 0) AS in_poli,
+       COALESCE(SUM(kd_poli = %s AND kd_dokter = %s AND tgl_registrasi = %s
+                    AND stts <> 'Batal'), 0) AS same_day,
+       (SELECT COUNT(*) FROM referensi_mobilejkn_bpjs
+        WHERE norm = %s AND nomorreferensi = %s AND status IN ('Belum', 'Checkin')) AS referensi
+FROM reg_periksa WHERE no_rkm_medis = %s"""
+
+# The lock that serialises us with every other writer of this doctor and day (see the
+# module docstring): next-key locks over the doctor's day in the kd_dokter index. InnoDB
+# stores the primary key in every secondary index, so that index is (kd_dokter, no_rawat)
+# and a no_rawat range — Khanza numbers a registration with its date — narrows the lock
+# (and the read) to the day instead of the doctor's whole history.
+LOCK_DOCTOR_DAY = """SELECT MAX(CAST(no_reg AS UNSIGNED)) AS last_reg,
+       COALESCE(SUM(kd_poli = %s AND stts <> 'Batal'), 0) AS taken
+FROM reg_periksa FORCE INDEX (kd_dokter)
+WHERE kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s AND tgl_registrasi = %s
+FOR UPDATE"""
+
+# The day's last no_rawat and nobooking, by primary-key ranges, in one round trip; a
+# collision with a concurrent writer is caught by the key itself.
+LAST_KEYS = """SELECT (SELECT MAX(no_rawat) FROM reg_periksa
+        WHERE no_rawat >= %s AND no_rawat < %s) AS last_rawat,
+       (SELECT MAX(nobooking) FROM referensi_mobilejkn_bpjs
+        WHERE nobooking >= %s AND nobooking <= %s) AS last_booking"""
+
+# The values Khanza's registration writes for a booked outpatient visit.
+INSERT_REGISTRATION = """INSERT INTO reg_periksa (no_reg, no_rawat, tgl_registrasi, jam_reg,
+    kd_dokter, no_rkm_medis, kd_poli, p_jawab, almt_pj, hubunganpj, biaya_reg, stts,
+    stts_daftar, status_lanjut, kd_pj, umurdaftar, sttsumur, status_bayar, status_poli)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'Belum', %s, 'Ralan', %s, %s, %s,
+        'Belum Bayar', %s)"""
+
+INSERT_BOOKING = """INSERT INTO referensi_mobilejkn_bpjs (nobooking, no_rawat, nomorkartu, nik,
+    nohp, kodepoli, pasienbaru, norm, tanggalperiksa, kodedokter, jampraktek, jeniskunjungan,
+    nomorreferensi, nomorantrean, angkaantrean, estimasidilayani, sisakuotajkn, kuotajkn,
+    sisakuotanonjkn, kuotanonjkn, status, validasi, statuskirim)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+        'Belum', '0000-00-00 00:00:00', 'Belum')"""
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    nomorkartu: str
+    nik: str
+    nohp: str
+    kodepoli: str
+    norm: str
+    tanggalperiksa: date
+    kodedokter: str
+    jampraktek: str
+    jeniskunjungan: int
+    nomorreferensi: str
+
+
+@dataclass(frozen=True)
+class Booked:
+    kodebooking: str
+    no_rawat: str
+    angkaantrean: int
+    nomorantrean: str
+    norm: str
+    pasienbaru: int
+    namapoli: str
+    namadokter: str
+    estimasidilayani: int
+    sisakuota: int
+    kuota: int
+
+
+def _age(born: Any, on: date) -> tuple[int, str]:
+    """Khanza's umurdaftar/sttsumur: years, else months, else days."""
+    if not isinstance(born, date):
+        return 0, "Th"
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if years > 0:
+        return years, "Th"
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    if months > 0:
+        return months, "Bl"
+    return max((on - born).days, 0), "Hr"
+
+
+async def _one(conn: aiomysql.Connection, sql: str, params: tuple[object, ...]) -> dict[str, Any]:
+    async with conn.cursor(aiomysql.DictCursor) as cursor:
+        await cursor.execute(sql, params)
+        row = await cursor.fetchone()
+    return dict(row) if row else {}
+
+
+async def find_patient(conn: aiomysql.Connection, nomorkartu: str, nik: str) -> dict[str, Any]:
+    """The patient by BPJS card, else by NIK; ``Refused`` 202 when neither is known."""
+    patient = await _one(conn, PATIENT_BY_KARTU, (nomorkartu,))
+    if not patient:
+        patient = await _one(conn, PATIENT_BY_NIK, (nik,))
+    if not patient:
+        raise Refused("Data pasien ini tidak ditemukan", PATIENT_UNKNOWN, reason="pasien baru")
+    return patient
+
+
+async def _insert_next(
+    conn: aiomysql.Connection, sql: str, make: Any, first: int, params: Any
+) -> str:
+    """Insert with the key ``make(n)`` for n = first, first+1, ... until the key is free."""
+    for n in range(first, first + _KEY_TRIES):
+        key = make(n)
+        try:
+            async with conn.cursor() as cursor:
+                await cursor.execute(sql, params(key))
+            return str(key)
+        except pymysql.err.IntegrityError as exc:
+            if exc.args[0] != DUPLICATE_KEY:
+                raise
+            logger.info("key %s taken by another writer; trying the next", key)
+    raise Refused("Maaf terjadi kesalahan, hubungi Administrator..", 201, reason="no free key")
+
+
+async def book(
+    pool: aiomysql.Pool, request: BookingRequest, now: datetime, *, kd_pj: str,
+    minutes_per_patient: int, zone: ZoneInfo,
+) -> Booked:
+    """Register the booking, or raise ``Refused`` having written nothing."""
+    async with pool.acquire() as conn:
+        patient = await find_patient(conn, request.nomorkartu, request.nik)
+        schedule = await find_schedule(conn, request.kodepoli, request.kodedokter,
+                                       request.tanggalperiksa, request.jampraktek)
+        start = schedule.start(request.tanggalperiksa)
+        if now >= datetime.combine(request.tanggalperiksa, schedule.jam_selesai):
+            raise Refused("Pendaftaran ke Poli ini sudah tutup", reason="tutup")
+        norm = patient["no_rkm_medis"]
+        return await in_transaction(conn, lambda: _write(
+            conn, request, schedule, patient, now, start, norm, kd_pj=kd_pj,
+            minutes=minutes_per_patient, zone=zone))
+
+
+async def _write(
+    conn: aiomysql.Connection, request: BookingRequest, schedule: Schedule,
+    patient: dict[str, Any], now: datetime, start: datetime, norm: str, *, kd_pj: str,
+    minutes: int, zone: ZoneInfo,
+) -> Booked:
+    tanggal = request.tanggalperiksa
+    await _one(conn, LOCK_SCHEDULE, (schedule.kd_dokter, schedule.hari, schedule.jam_mulai))
+    history = await _one(conn, PATIENT_HISTORY, (
+        schedule.kd_poli, schedule.kd_poli, schedule.kd_dokter, tanggal, norm,
+        request.nomorreferensi, norm))
+    if history["referensi"]:
+        raise Refused("Anda sudah terdaftar dalam antrian menggunakan nomor referensi yang sama",
+                      reason="referensi")
+    if history["same_day"]:
+        raise Refused("Nomor Antrean hanya dapat diambil 1 kali pada Tanggal, Dokter dan Poli "
+                      "yang sama", reason="sudah terdaftar")
+    prefix, next_prefix = f"{tanggal:%Y/%m/%d}/", f"{tanggal + timedelta(days=1):%Y/%m/%d}/"
+    locked = await _one(conn, LOCK_DOCTOR_DAY, (schedule.kd_poli, schedule.kd_dokter, prefix,
+                                                next_prefix, tanggal))
+    taken = int(locked["taken"] or 0)
+    if taken >= schedule.kuota:
+        raise Refused("Kuota penuh, silakan pilih tanggal atau jadwal lain", reason="kuota penuh")
+    no_reg = int(locked["last_reg"] or 0) + 1
+    baru = 0 if history["visits"] else 1
+    umur, sttsumur = _age(patient["tgl_lahir"], tanggal)
+    alamat = ", ".join(str(patient[k]) for k in ("alamatpj", "kelurahanpj", "kecamatanpj",
+                                                 "kabupatenpj", "propinsipj") if patient[k])
+    day = f"{tanggal:%Y%m%d}"
+    last = await _one(conn, LAST_KEYS, (prefix, next_prefix, f"{day}000000", f"{day}999999"))
+    next_rawat = int(str(last["last_rawat"])[-6:]) + 1 if last.get("last_rawat") else 1
+    no_rawat = await _insert_next(
+        conn, INSERT_REGISTRATION, lambda n: f"{prefix}{n:06d}", next_rawat,
+        lambda key: (f"{no_reg:03d}", key, tanggal, now.time().replace(microsecond=0),
+                     schedule.kd_dokter, norm, schedule.kd_poli,
+                     patient["namakeluarga"] or "-", alamat[:200] or "-",
+                     patient["keluarga"] or "-", schedule.biaya, "Baru" if baru else "Lama",
+                     kd_pj, umur, sttsumur, "Lama" if history["in_poli"] else "Baru"),
+    )
+    estimasi = epoch_ms(start + (no_reg - 1) * timedelta(minutes=minutes), zone)
+    sisa = max(schedule.kuota - taken - 1, 0)
+    nomorantrean = f"{schedule.kd_poli}-{no_reg:03d}"
+    kodebooking = await _insert_next(
+        conn, INSERT_BOOKING, lambda n: f"{day}{n:06d}",
+        int(str(last["last_booking"])[-6:]) + 1 if last.get("last_booking") else 1,
+        lambda key: (key, no_rawat, request.nomorkartu, request.nik, request.nohp,
+                     request.kodepoli, str(baru), norm, tanggal, request.kodedokter,
+                     request.jampraktek, JENIS_KUNJUNGAN[request.jeniskunjungan],
+                     request.nomorreferensi, nomorantrean, str(no_reg), str(estimasi),
+                     sisa, schedule.kuota, sisa, schedule.kuota),
+    )
+    return Booked(
+        kodebooking=kodebooking, no_rawat=no_rawat, angkaantrean=no_reg,
+        nomorantrean=nomorantrean, norm=norm, pasienbaru=baru, namapoli=schedule.nm_poli,
+        namadokter=schedule.nm_dokter, estimasidilayani=estimasi, sisakuota=sisa,
+        kuota=schedule.kuota,
+    )
