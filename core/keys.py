@@ -16,6 +16,7 @@ __all__ = [
     "BEDS_LAST",
     "BEDS_STATUS",
     "BPJS_BOOKING",
+    "BPJS_RECONCILE",
     "BREAKER_PREFIX",
     "INBOX_REJECTED_STREAM",
     "INBOX_STREAM",
@@ -24,6 +25,7 @@ __all__ = [
     "PRODUCER_STATUS",
     "QUEUE_NAME",
     "RATELIMIT_PREFIX",
+    "RECONCILE_LAST",
     "SIRS_ANTRIAN",
     "SIRS_BEDS",
     "SIRS_KEBUTUHAN",
@@ -32,6 +34,9 @@ __all__ = [
     "booking_job_id",
     "dirty_key",
     "kebutuhan_job_id",
+    "reconcile_closing_key",
+    "reconcile_job_id",
+    "reconcile_status_key",
     "report_job_id",
     "shk_job_id",
 ]
@@ -59,6 +64,11 @@ SIRS_BEDS = "sirs_beds"
 SIRS_REPORT = "sirs_report"
 SIRS_KEBUTUHAN = "sirs_kebutuhan"
 SIRS_SHK = "sirs_shk"
+BPJS_RECONCILE = "bpjs_reconcile"
+
+# The read-back reconcile (issue 12): when the producer last scheduled one, and per day
+# whether the "after the last clinic closed" run was scheduled and what the last run found.
+RECONCILE_LAST = f"{PREFIX}:reconcile:last"
 
 BEDS_JOB_ID = "sirs:beds"
 KEBUTUHAN_KINDS = ("sdm", "apd")
@@ -72,6 +82,21 @@ def booking_job_id(function: str, kodebooking: str) -> str:
 def report_job_id(kind: str, tanggal: date | str) -> str:
     text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
     return f"sirs:{kind}:{text}"
+
+
+def reconcile_job_id(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"bpjs:reconcile:{text}"
+
+
+def reconcile_status_key(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:reconcile:status:{text}"
+
+
+def reconcile_closing_key(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:reconcile:closing:{text}"
 
 
 def kebutuhan_job_id(kind: str, id_kebutuhan: str) -> str:

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from core import db
 from core.keys import (
     BPJS_BOOKING,
+    BPJS_RECONCILE,
     PRODUCER_STATUS,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -44,6 +45,7 @@ from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
 from core.state.stores import Stores
 from producers.beds import BedsProducer
+from producers.reconcile import ReconcileScheduler
 
 __all__ = ["CycleReport", "Producer", "open_producer"]
 
@@ -78,6 +80,7 @@ class Producer:
         stores: Stores,
         options: KhanzaOptions,
         beds: BedsProducer | None = None,
+        reconcile_interval: float = 0.0,
     ) -> None:
         self.khanza = khanza
         self.queue = queue
@@ -85,6 +88,7 @@ class Producer:
         self.beds = beds or BedsProducer(khanza=khanza, mapping=stores.bed_mapping, queue=queue)
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
+        self.reconcile = ReconcileScheduler(queue, reconcile_interval, options.zone)
 
     async def cycle(self, today: date | None = None) -> CycleReport:
         report = CycleReport(started=time.time())
@@ -109,6 +113,8 @@ class Producer:
             if pending(sirs_plan, sirs_ledger.get(kode, {})):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
+        for _ in range(await self.reconcile.cycle(day, snapshots)):
+            report.add(BPJS_RECONCILE, True)
         for kind, tanggal in await self.stores.reports.pending():
             report.add(SIRS_REPORT, await enqueue(
                 self.queue, SIRS_REPORT, kind, tanggal.isoformat(),
@@ -180,7 +186,8 @@ async def open_producer(settings: Settings) -> AsyncIterator[Producer]:
         async with state.acquire() as connection:
             await migrate(connection)
         yield Producer(khanza=khanza, queue=queue, stores=Stores.over(state),
-                       options=khanza_options(settings))
+                       options=khanza_options(settings),
+                       reconcile_interval=settings.reconcile_interval)
     finally:
         for pool in (khanza, state):
             pool.close()

@@ -21,6 +21,7 @@ from arq.worker import Worker
 
 from core.keys import (
     BPJS_BOOKING,
+    BPJS_RECONCILE,
     QUEUE_NAME,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -33,6 +34,7 @@ from core.settings import Settings
 from worker.jobs.beds import sirs_beds
 from worker.jobs.booking import bpjs_booking, sirs_antrian
 from worker.jobs.kebutuhan import sirs_kebutuhan
+from worker.jobs.reconcile import bpjs_reconcile
 from worker.jobs.reports import sirs_report
 from worker.jobs.shk import sirs_shk
 from worker.services import open_services
@@ -53,6 +55,8 @@ def worker_functions(settings: Settings) -> list[Any]:
         func(sirs_kebutuhan, name=SIRS_KEBUTUHAN, keep_result=0, max_tries=tries),
         func(sirs_shk, name=SIRS_SHK, keep_result=0, max_tries=tries),
         func(sirs_beds, name=SIRS_BEDS, keep_result=0, max_tries=tries),
+        # One try: a stopped read-back is resumed by the next scheduled run.
+        func(bpjs_reconcile, name=BPJS_RECONCILE, keep_result=0, max_tries=1),
     ]
 
 

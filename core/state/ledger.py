@@ -39,11 +39,17 @@ class LedgerEntry:
     first_try: datetime
     last_try: datetime
     done_at: datetime | None
+    wakturs: str | None = None
+    confirmed_at: datetime | None = None
 
     @property
     def done(self) -> bool:
         return self.done_at is not None
 
+    @property
+    def confirmed(self) -> bool:
+        """A read-back found the step held upstream (``wakturs`` is BPJS's receive time)."""
+        return self.confirmed_at is not None
 
 
 # Upsert one attempt. Assignments run left to right in MariaDB, so `outcome`
@@ -70,16 +76,33 @@ ON DUPLICATE KEY UPDATE
 # All steps of one booking at one upstream, for the job that sends them.
 _FOR_BOOKING = (
     "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
-    " code, message, attempts, first_try, last_try, done_at"
+    " code, message, attempts, first_try, last_try, done_at, wakturs, confirmed_at"
     " FROM ledger WHERE upstream = %s AND kodebooking = %s"
 )
 
 # Every step of these bookings at one upstream, for a producer cycle (one query per batch).
 _FOR_BOOKINGS = (
     "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
-    " code, message, attempts, first_try, last_try, done_at"
+    " code, message, attempts, first_try, last_try, done_at, wakturs, confirmed_at"
     " FROM ledger WHERE upstream = %s AND kodebooking IN ({marks})"
 )
+
+# A read-back found the step held upstream: keep BPJS's receive time and confirm it. A
+# step another sender delivered (Khanza's own) has no row yet and gets one, done now.
+# Assignments run left to right, so `outcome` is replaced only while not yet done.
+_CONFIRM = """
+INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, outcome, message, attempts,
+                    first_try, last_try, done_at, wakturs, confirmed_at)
+VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, 'already_done',
+        'held upstream (read back)', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),
+        %(wakturs)s, UTC_TIMESTAMP(3))
+ON DUPLICATE KEY UPDATE
+    outcome = IF(done_at IS NULL, 'already_done', outcome),
+    waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
+    done_at = COALESCE(done_at, VALUES(done_at)),
+    wakturs = VALUES(wakturs),
+    confirmed_at = COALESCE(confirmed_at, VALUES(confirmed_at))
+"""
 
 # Which of these bookings' steps are done, for a producer cycle (one query per batch).
 _DONE_FOR = (
@@ -90,7 +113,7 @@ _DONE_FOR = (
 
 def _entry(row: Sequence[object]) -> LedgerEntry:
     (upstream, kodebooking, step, taskid, waktu, digest, outcome, code, message, attempts,
-     first_try, last_try, done_at) = row
+     first_try, last_try, done_at, wakturs, confirmed_at) = row
     return LedgerEntry(
         upstream=str(upstream), kodebooking=str(kodebooking), step=str(step),
         taskid=None if taskid is None else int(str(taskid)),
@@ -100,6 +123,8 @@ def _entry(row: Sequence[object]) -> LedgerEntry:
         message=None if message is None else str(message), attempts=int(str(attempts)),
         first_try=first_try, last_try=last_try,  # type: ignore[arg-type]
         done_at=done_at,  # type: ignore[arg-type]
+        wakturs=None if wakturs is None else str(wakturs),
+        confirmed_at=confirmed_at,  # type: ignore[arg-type]
     )
 
 
@@ -131,6 +156,16 @@ class Ledger:
         }
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_RECORD, params)
+
+    async def confirm(
+        self, upstream: str, kodebooking: str, step: str, *, taskid: int | None = None,
+        waktu: int | None = None, wakturs: str | None = None,
+    ) -> None:
+        """Record that a read-back found ``step`` held upstream (never un-done later)."""
+        params = {"upstream": upstream, "kodebooking": kodebooking, "step": step,
+                  "taskid": taskid, "waktu": waktu, "wakturs": (wakturs or None)}
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_CONFIRM, params)
 
     async def entries(self, upstream: str, kodebooking: str) -> dict[str, LedgerEntry]:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:

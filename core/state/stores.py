@@ -14,6 +14,7 @@ from core.state.beds import BedMappingStore, MariaDbIdTtStore
 from core.state.deadletters import DeadLetters
 from core.state.kebutuhan import KebutuhanStore
 from core.state.ledger import Ledger
+from core.state.readback import Readbacks
 from core.state.reports import DailyReports
 from core.state.shk import ShkStore
 
@@ -30,6 +31,7 @@ class Stores:
     shk: ShkStore
     bed_mapping: BedMappingStore
     id_tt: MariaDbIdTtStore
+    readbacks: Readbacks
 
     @classmethod
     def over(cls, pool: aiomysql.Pool) -> Stores:
@@ -37,4 +39,5 @@ class Stores:
             pool=pool, ledger=Ledger(pool), reports=DailyReports(pool),
             dead_letters=DeadLetters(pool), kebutuhan=KebutuhanStore(pool), shk=ShkStore(pool),
             bed_mapping=BedMappingStore(pool), id_tt=MariaDbIdTtStore(pool),
+            readbacks=Readbacks(pool),
         )
