@@ -39,7 +39,7 @@ from core.keys import (
 )
 from core.khanza.bookings import load_window
 from core.khanza.options import KhanzaOptions, khanza_options
-from core.plan import pending, plan_bpjs, plan_sirs
+from core.plan import corrections, pending, plan_bpjs, plan_sirs
 from core.queue import enqueue, enqueue_kebutuhan, enqueue_shk, open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
@@ -110,7 +110,8 @@ class Producer:
             elif plan.waiting:
                 report.waiting[kode] = plan.waiting
             sirs_plan = plan_sirs(snapshot, zone, self._configured)
-            if pending(sirs_plan, sirs_ledger.get(kode, {})):
+            sirs_done = sirs_ledger.get(kode, {})
+            if pending(sirs_plan, sirs_done) or corrections(sirs_plan, sirs_done):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
         for _ in range(await self.reconcile.cycle(day, snapshots)):

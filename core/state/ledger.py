@@ -53,8 +53,10 @@ class LedgerEntry:
 
 
 # Upsert one attempt. Assignments run left to right in MariaDB, so `outcome`
-# and `waktu` are only replaced while the step is not yet done, and done_at
-# (last) keeps the first success.
+# and `waktu` are only replaced while the step is not yet done (or by an accepted
+# correction, which moves `waktu` to the corrected time), and done_at (last) keeps
+# the first success. A correction refused for good stores its digest while `waktu`
+# stays the accepted one: that pair says "not again unchanged" (plan.corrections).
 _RECORD = """
 INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, payload_hash, outcome, code,
                     message, attempts, first_try, last_try, done_at)
@@ -64,8 +66,9 @@ VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, %(payloa
         IF(%(succeeded)s, UTC_TIMESTAMP(3), NULL))
 ON DUPLICATE KEY UPDATE
     outcome = IF(done_at IS NULL, VALUES(outcome), outcome),
-    waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
-    payload_hash = IF(done_at IS NULL, VALUES(payload_hash), payload_hash),
+    waktu = IF(done_at IS NULL OR %(corrected)s, VALUES(waktu), waktu),
+    payload_hash = IF(done_at IS NULL OR %(corrected)s OR %(refused)s,
+                      VALUES(payload_hash), payload_hash),
     code = VALUES(code),
     message = VALUES(message),
     attempts = attempts + 1,
@@ -148,11 +151,15 @@ class Ledger:
         taskid: int | None = None,
         waktu: int | None = None,
         payload_hash: str | None = None,
+        correction: bool = False,
     ) -> None:
+        """One attempt; ``correction``: a PUT of a new time for an accepted step."""
         params = {
             "upstream": upstream, "kodebooking": kodebooking, "step": step, "taskid": taskid,
             "waktu": waktu, "payload_hash": payload_hash, "outcome": outcome.value, "code": code,
             "message": (message or "")[:1000] or None, "succeeded": outcome.succeeded,
+            "corrected": correction and outcome.succeeded,
+            "refused": correction and outcome is Outcome.PERMANENT,
         }
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_RECORD, params)
