@@ -15,7 +15,17 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from app.commands import beds, bpjs, check, daemon, dashboard, queue, reconcile, sirs
+from app.commands import (
+    beds,
+    bpjs,
+    check,
+    daemon,
+    dashboard,
+    queue,
+    reconcile,
+    report,
+    sirs,
+)
 from app.commands.base import CommandError
 from core.errors import BridgeError
 
@@ -23,7 +33,7 @@ __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
-_COMMANDS = (check, daemon, queue, dashboard, bpjs, sirs, beds, reconcile)
+_COMMANDS = (check, daemon, queue, dashboard, bpjs, sirs, beds, reconcile, report)
 
 
 class _Parser(argparse.ArgumentParser):

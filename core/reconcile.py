@@ -39,6 +39,7 @@ __all__ = [
     "HeldTask",
     "Verdict",
     "bpjs_time_ms",
+    "chain_gap",
     "compare",
     "needs_reading",
 ]
@@ -115,6 +116,28 @@ def needs_reading(plan: Plan, entries: Mapping[str, LedgerEntry]) -> bool:
     steps = _checkable(plan)
     return not steps or not all(
         (e := entries.get(s.name)) is not None and e.confirmed for s in steps)
+
+
+def chain_gap(snapshot: BookingSnapshot, configured: frozenset[int]) -> str | None:
+    """Why the task chain BPJS scores is not complete in Khanza yet, or None when it is.
+
+    The chain: tasks 1-5 for a new patient, 3-5 otherwise, plus 6-7 with a
+    prescription, limited to the tasks the hospital has a source for; a cancelled
+    visit's chain is its cancellation. A missing time is never filled in.
+    """
+    if snapshot.batal is not None:
+        return None
+    first = 1 if snapshot.pasienbaru else 3
+    expected = [t for t in range(first, 6) if t in configured]
+    if snapshot.farmasi is not None:
+        expected += [t for t in (6, 7) if t in configured]
+    for taskid in expected:
+        if taskid in snapshot.tasks:
+            continue
+        if any(t > taskid for t in snapshot.tasks):
+            return f"waiting for a predecessor: task {taskid} has no time in Khanza"
+        return f"no time in Khanza yet for task {taskid}"
+    return None
 
 
 def _clock(ms: int, zone: ZoneInfo) -> str:

@@ -43,24 +43,25 @@ class ReadbackRow:
     reason: str | None
     checked_at: datetime
     confirmed_at: datetime | None
+    complete: bool = False
 
 
 # Upsert the booking's latest read-back; the first confirmation time is kept.
 _SET = """
-INSERT INTO readback (upstream, kodebooking, tanggal, kodepoli, state, reason, checked_at,
-                      confirmed_at)
-VALUES (%s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3),
+INSERT INTO readback (upstream, kodebooking, tanggal, kodepoli, state, reason, complete,
+                      checked_at, confirmed_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3),
         IF(%s = 'confirmed', UTC_TIMESTAMP(3), NULL))
 ON DUPLICATE KEY UPDATE
     tanggal = VALUES(tanggal), kodepoli = VALUES(kodepoli), state = VALUES(state),
-    reason = VALUES(reason), checked_at = VALUES(checked_at),
+    reason = VALUES(reason), complete = VALUES(complete), checked_at = VALUES(checked_at),
     confirmed_at = IF(VALUES(state) = 'confirmed', COALESCE(confirmed_at, VALUES(checked_at)),
                       NULL)
 """
 
 # One day's read-backs at one upstream, through the (upstream, tanggal) key.
 _FOR_DAY = """SELECT upstream, kodebooking, tanggal, kodepoli, state, reason, checked_at,
-       confirmed_at
+       confirmed_at, complete
 FROM readback WHERE upstream = %s AND tanggal = %s ORDER BY kodebooking"""
 
 
@@ -70,17 +71,17 @@ class Readbacks:
 
     async def set(
         self, upstream: str, kodebooking: str, tanggal: date, kodepoli: str | None,
-        state: State, reason: str | None = None,
+        state: State, reason: str | None = None, *, complete: bool = False,
     ) -> None:
         if state not in STATES:
             raise ValueError(f"unknown read-back state {state!r}")
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_SET, (upstream, kodebooking, tanggal, kodepoli, state,
-                                        (reason or "")[:1000] or None, state))
+                                        (reason or "")[:1000] or None, int(complete), state))
 
     async def for_day(self, upstream: str, tanggal: date) -> dict[str, ReadbackRow]:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_FOR_DAY, (upstream, tanggal))
             rows = await cursor.fetchall()
         return {str(r[1]): ReadbackRow(str(r[0]), str(r[1]), r[2], r[3], str(r[4]), r[5], r[6],
-                                       r[7]) for r in rows}
+                                       r[7], bool(r[8])) for r in rows}

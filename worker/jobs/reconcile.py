@@ -53,7 +53,7 @@ from core.khanza.bookings import load_window
 from core.khanza.snapshot import BookingSnapshot
 from core.observe import current_job_id
 from core.plan import Step, plan_bpjs
-from core.reconcile import Held, HeldTask, Verdict, compare, needs_reading
+from core.reconcile import Held, HeldTask, Verdict, chain_gap, compare, needs_reading
 from core.state.ledger import LedgerEntry
 from worker.jobs.send import send_bpjs
 from worker.services import Services
@@ -219,20 +219,26 @@ async def _booking(services: Services, report: ReconcileReport, snapshot: Bookin
         # Sending around a contradiction would only be refused against BPJS's other time.
         logger.info("reconcile: %s has a contradiction; not re-sending %s", kode,
                     ", ".join(s.name for s in verdict.resend))
+    gap = None
     if verdict.state == "confirmed":
         report.confirmed.append(kode)
+        gap = chain_gap(snapshot, configured)
     elif verdict.state == "contradiction":
         report.contradictions[kode] = verdict.reason or ""
     else:
         report.incomplete[kode] = verdict.reason or ""
-    await _store(services, snapshot, verdict.state, verdict.reason)
+    reason = verdict.reason
+    if verdict.state == "contradiction":
+        reason = f"cannot be corrected: {reason}"
+    await _store(services, snapshot, verdict.state, gap or reason,
+                 complete=verdict.state == "confirmed" and gap is None)
 
 
 async def _store(services: Services, snapshot: BookingSnapshot, state: Any,
-                 reason: str | None) -> None:
+                 reason: str | None, *, complete: bool = False) -> None:
     kodepoli = snapshot.add.kodepoli if snapshot.add is not None else None
     await services.stores.readbacks.set("bpjs", snapshot.kodebooking, snapshot.tanggal,
-                                        kodepoli, state, reason)
+                                        kodepoli, state, reason, complete=complete)
 
 
 async def reconcile_day(services: Services, day: date) -> ReconcileReport:

@@ -15,6 +15,7 @@ CREATE TABLE readback (
     kodepoli     VARCHAR(16)   NULL,
     state        VARCHAR(16)   NOT NULL,
     reason       VARCHAR(1000) NULL,
+    complete     TINYINT       NOT NULL DEFAULT 0,
     checked_at   DATETIME(3)   NOT NULL,
     confirmed_at DATETIME(3)   NULL,
     PRIMARY KEY (upstream, kodebooking),
