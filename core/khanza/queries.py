@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import beds, bookings, tasks
+from core.khanza import beds, bookings, sep, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -35,13 +35,15 @@ ALL_QUERIES: Mapping[str, str] = {
     "racikan_table_exists": tasks.RACIKAN_TABLE_EXISTS,
     "racikan_for_resep": tasks.RACIKAN_FOR_RESEP,
     "ward_counts": beds.WARD_COUNTS,
+    "sep_in_range": sep.SEP_IN_RANGE,
+    "sep_of_visit": sep.SEP_OF_VISIT,
 }
 
 # Tables that grow with every visit: a query must reach them through a key.
 BIG_TABLES = frozenset({
     "reg_periksa", "referensi_mobilejkn_bpjs", "referensi_mobilejkn_bpjs_batal",
     "mutasi_berkas", "pemeriksaan_ralan", "resep_obat", "kamar_inap", "resep_dokter_racikan",
-    "referensi_mobilejkn_bpjs_taskid",
+    "referensi_mobilejkn_bpjs_taskid", "bridging_sep",
 })
 
 # Queries on tables many installs lack; the code checks first (tasks.load_racikan).
@@ -66,6 +68,8 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "racikan_table_exists": ("resep_dokter_racikan",),
     "racikan_for_resep": ("202501150001", "202501150002"),
     "ward_counts": (beds.ACTIVE,),
+    "sep_in_range": (_LO, _HI),
+    "sep_of_visit": ("2025/01/15/000001",),
 }
 
 
