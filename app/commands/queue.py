@@ -13,7 +13,7 @@ import logging
 from datetime import date
 
 from app.commands.base import CommandError, Subparsers
-from app.replay import replay
+from app.replay import replay, unchanged_refusal
 from core import db
 from core.keys import (
     BEDS_JOB_ID,
@@ -24,6 +24,7 @@ from core.keys import (
     booking_job_id,
     report_job_id,
 )
+from core.khanza.options import khanza_options
 from core.queue import enqueue, open_queue
 from core.settings import ENV_PREFIX, load_settings
 from core.state.deadletters import DeadLetter, DeadLetters
@@ -62,8 +63,12 @@ def _describe(letter: DeadLetter) -> str:
     when = f"{letter.failed_at:%Y-%m-%d %H:%M:%S}"
     state = f" replayed {letter.replayed_at:%Y-%m-%d %H:%M:%S}" if letter.replayed_at else ""
     code = f" {letter.code}" if letter.code else ""
+    visit = letter.visit or {}
+    where = " ".join(f"{k}={v}" for k, v in visit.items() if v)
     return (f"{letter.id:>6}  {when} UTC  {letter.job_id}  [{letter.outcome}{code}] "
-            f"{letter.message}{state}")
+            f"{letter.message}{state}"
+            + (f"\n        visit: {where}" if where else "")
+            + f"\n        what to do: {letter.hint}")
 
 
 async def _dead_letters(args: argparse.Namespace) -> int:
@@ -83,11 +88,19 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             list(await letters.open(10_000)) if args.all else [await letters.get(args.id)]
         )
         queue = await open_queue(settings.redis_url)
+        khanza = await db.create_pool(settings.khanza_db_url,
+                                      setting=f"{ENV_PREFIX}KHANZA_DB_URL")
         try:
             replayed = 0
             for letter in targets:
                 if letter is None:
                     raise CommandError(f"no dead letter {args.id}")
+                if not args.force and await unchanged_refusal(
+                        khanza, khanza_options(settings), letter):
+                    print(f"{letter.id}: not replayed: the payload is unchanged since it was "
+                          f"refused ({letter.message}); {letter.hint}. "
+                          "Use --force to send it unchanged anyway")
+                    continue
                 if not (await replay(letters, queue, letter)).claimed:
                     print(f"{letter.id}: already replayed")
                     continue
@@ -95,6 +108,8 @@ async def _dead_letters(args: argparse.Namespace) -> int:
                 print(f"{letter.id}: {letter.job_id} queued again")
         finally:
             await queue.aclose()
+            khanza.close()
+            await khanza.wait_closed()
         return 0 if replayed or args.all else 1
     finally:
         pool.close()
@@ -125,5 +140,7 @@ def register(sub: Subparsers) -> None:
     replay = action.add_parser("replay", help="queue a dead letter's job again")
     replay.add_argument("id", nargs="?", type=int, metavar="ID")
     replay.add_argument("--all", action="store_true", help="replay every open dead letter")
+    replay.add_argument("--force", action="store_true",
+                        help="replay even a payload refused for a data error and unchanged since")
     for each in (listing, replay):
         each.set_defaults(handler=_dead_letters)

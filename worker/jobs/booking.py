@@ -141,6 +141,7 @@ async def _send(
             booking_job_id(function, snapshot.kodebooking), function, [snapshot.kodebooking],
             upstream=upstream, outcome=exc.outcome, code=exc.code,
             message=f"{step.name}: {exc.message}", attempts=1,
+            step=step.name, payload_hash=step.digest, visit=snapshot.visit(),
         )
         logger.warning("%s %s refused for good (dead letter %d): %s", upstream, step.name,
                        letter, exc.message)

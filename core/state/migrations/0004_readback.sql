@@ -21,3 +21,11 @@ CREATE TABLE readback (
     PRIMARY KEY (upstream, kodebooking),
     KEY readback_day (upstream, tanggal)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+-- Dead letters that say what to do (issue 12): the step and payload digest refused (so
+-- replaying an unchanged payload refused for a data error needs --force), and the visit
+-- (no_rawat, poli, doctor, date, masked patient) as JSON.
+ALTER TABLE dead_letter
+    ADD COLUMN step         VARCHAR(16)   NULL,
+    ADD COLUMN payload_hash CHAR(16)      NULL,
+    ADD COLUMN visit        VARCHAR(1000) NULL;
