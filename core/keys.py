@@ -17,6 +17,7 @@ __all__ = [
     "BEDS_STATUS",
     "BPJS_BOOKING",
     "BPJS_RECONCILE",
+    "BPJS_SCHEDULE_CHECK",
     "BREAKER_PREFIX",
     "INBOX_REJECTED_STREAM",
     "INBOX_STREAM",
@@ -38,6 +39,9 @@ __all__ = [
     "reconcile_job_id",
     "reconcile_status_key",
     "report_job_id",
+    "schedule_check_job_id",
+    "schedule_check_key",
+    "schedule_check_queued_key",
     "shk_job_id",
 ]
 
@@ -65,6 +69,7 @@ SIRS_REPORT = "sirs_report"
 SIRS_KEBUTUHAN = "sirs_kebutuhan"
 SIRS_SHK = "sirs_shk"
 BPJS_RECONCILE = "bpjs_reconcile"
+BPJS_SCHEDULE_CHECK = "bpjs_schedule_check"
 
 # The read-back reconcile (issue 12): when the producer last scheduled one, and per day
 # whether the "after the last clinic closed" run was scheduled and what the last run found.
@@ -92,6 +97,22 @@ def reconcile_job_id(tanggal: date | str) -> str:
 def reconcile_status_key(tanggal: date | str) -> str:
     text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
     return f"{PREFIX}:reconcile:status:{text}"
+
+
+def schedule_check_job_id(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"bpjs:schedule:{text}"
+
+
+def schedule_check_key(tanggal: date | str) -> str:
+    """The findings of the day's schedule and mapping check (JSON)."""
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:schedule:check:{text}"
+
+
+def schedule_check_queued_key(tanggal: date | str) -> str:
+    """Set when the day's schedule check was queued, so it is queued once."""
+    return schedule_check_key(tanggal) + ":queued"
 
 
 def reconcile_closing_key(tanggal: date | str) -> str:

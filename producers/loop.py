@@ -28,6 +28,7 @@ from core import db
 from core.keys import (
     BPJS_BOOKING,
     BPJS_RECONCILE,
+    BPJS_SCHEDULE_CHECK,
     PRODUCER_STATUS,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -114,8 +115,11 @@ class Producer:
             if pending(sirs_plan, sirs_done) or corrections(sirs_plan, sirs_done):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
+        checks = self.reconcile.schedule_checks
         for _ in range(await self.reconcile.cycle(day, snapshots)):
             report.add(BPJS_RECONCILE, True)
+        for _ in range(self.reconcile.schedule_checks - checks):
+            report.add(BPJS_SCHEDULE_CHECK, True)
         for kind, tanggal in await self.stores.reports.pending():
             report.add(SIRS_REPORT, await enqueue(
                 self.queue, SIRS_REPORT, kind, tanggal.isoformat(),

@@ -5,6 +5,7 @@ when ``bpjs_reconcile`` is due (no second scheduler to deploy):
 
 * every ``SIMRS_BRIDGE_RECONCILE_INTERVAL`` minutes for today (the job reads only
   bookings not yet confirmed, so a frequent run is cheap once the day settles);
+* the schedule and mapping check (``bpjs_schedule_check``) once a day;
 * once per day of the window after that day's last clinic session ended, taken
   from the visits' own ``jampraktek`` (``HH:MM-HH:MM``): the final look at a
   day, when every task time it will get is in Khanza.
@@ -27,9 +28,12 @@ from arq.connections import ArqRedis
 
 from core.keys import (
     BPJS_RECONCILE,
+    BPJS_SCHEDULE_CHECK,
     RECONCILE_LAST,
     reconcile_closing_key,
     reconcile_job_id,
+    schedule_check_job_id,
+    schedule_check_queued_key,
 )
 from core.khanza.snapshot import BookingSnapshot
 
@@ -60,6 +64,7 @@ class ReconcileScheduler:
         self.queue = queue
         self.interval = interval_minutes * 60
         self.zone = zone
+        self.schedule_checks = 0  # queued so far, for the producer's cycle report
 
     async def _enqueue(self, day: date) -> bool:
         job = await self.queue.enqueue_job(BPJS_RECONCILE, day.isoformat(),
@@ -71,6 +76,12 @@ class ReconcileScheduler:
         if self.interval <= 0:
             return 0
         queued = 0
+        # The schedule and mapping check, once a day.
+        if await self.queue.set(schedule_check_queued_key(today), b"1", nx=True,
+                                ex=CLOSING_TTL):
+            job = await self.queue.enqueue_job(BPJS_SCHEDULE_CHECK, today.isoformat(),
+                                               _job_id=schedule_check_job_id(today))
+            self.schedule_checks += job is not None
         now = time.time()
         # SET NX EX: the first process past the interval takes this slot, others skip it.
         if await self.queue.set(RECONCILE_LAST, str(now), nx=True, ex=int(self.interval)):

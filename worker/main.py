@@ -22,6 +22,7 @@ from arq.worker import Worker
 from core.keys import (
     BPJS_BOOKING,
     BPJS_RECONCILE,
+    BPJS_SCHEDULE_CHECK,
     QUEUE_NAME,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -36,6 +37,7 @@ from worker.jobs.booking import bpjs_booking, sirs_antrian
 from worker.jobs.kebutuhan import sirs_kebutuhan
 from worker.jobs.reconcile import bpjs_reconcile
 from worker.jobs.reports import sirs_report
+from worker.jobs.schedule import bpjs_schedule_check
 from worker.jobs.shk import sirs_shk
 from worker.services import open_services
 
@@ -57,6 +59,7 @@ def worker_functions(settings: Settings) -> list[Any]:
         func(sirs_beds, name=SIRS_BEDS, keep_result=0, max_tries=tries),
         # One try: a stopped read-back is resumed by the next scheduled run.
         func(bpjs_reconcile, name=BPJS_RECONCILE, keep_result=0, max_tries=1),
+        func(bpjs_schedule_check, name=BPJS_SCHEDULE_CHECK, keep_result=0, max_tries=1),
     ]
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -21,7 +22,9 @@ from app.commands.beds import probe_unmapped
 from core import db
 from core.errors import BridgeError, ConfigError
 from core.settings import ENV_PREFIX, Settings, load_settings
+from worker.bpjs.client import BpjsClient
 from worker.http import exchange, new_session
+from worker.jobs.schedule import schedule_findings
 
 __all__ = ["Probe", "Result", "probes", "register", "run_checks"]
 
@@ -78,6 +81,22 @@ async def _http(settings: Settings, field: str, service: str) -> str:
     return f"{url} (HTTP {answer.status})"
 
 
+async def _schedule(settings: Settings) -> str:
+    """Today's Khanza schedule and BPJS mappings against ref/poli, ref/dokter, jadwaldokter."""
+    today = datetime.now(settings.zone).date()
+    connection = await db.connect(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    try:
+        async with BpjsClient.from_settings(settings) as client:
+            findings = await schedule_findings(client, connection, today)
+    finally:
+        connection.close()
+    if findings:
+        shown = "; ".join(str(f) for f in findings[:5])
+        more = f" (+{len(findings) - 5} more)" if len(findings) > 5 else ""
+        raise ConfigError(f"{len(findings)} finding(s) for {today}: {shown}{more}")
+    return f"mappings and {today}'s schedule match BPJS"
+
+
 def probes(settings: Settings) -> list[Probe]:
     return [
         Probe("redis", lambda: _redis(settings)),
@@ -86,6 +105,7 @@ def probes(settings: Settings) -> list[Probe]:
         Probe("bpjs", lambda: _http(settings, "bpjs_base_url", "bpjs")),
         Probe("sirs", lambda: _http(settings, "sirs_base_url", "sirs")),
         Probe("beds", lambda: probe_unmapped(settings), required=False),
+        Probe("schedule", lambda: _schedule(settings), required=False),
     ]
 
 

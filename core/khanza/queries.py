@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import beds, bookings, sep, tasks
+from core.khanza import beds, bookings, mapping, sep, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -37,6 +37,9 @@ ALL_QUERIES: Mapping[str, str] = {
     "ward_counts": beds.WARD_COUNTS,
     "sep_in_range": sep.SEP_IN_RANGE,
     "sep_of_visit": sep.SEP_OF_VISIT,
+    "maping_poli": mapping.MAPING_POLI,
+    "maping_dokter": mapping.MAPING_DOKTER,
+    "jadwal_of_day": mapping.JADWAL_OF_DAY,
 }
 
 # Tables that grow with every visit: a query must reach them through a key.
@@ -70,6 +73,9 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "ward_counts": (beds.ACTIVE,),
     "sep_in_range": (_LO, _HI),
     "sep_of_visit": ("2025/01/15/000001",),
+    "maping_poli": (),
+    "maping_dokter": (),
+    "jadwal_of_day": ("RABU",),
 }
 
 
