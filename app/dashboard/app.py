@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 from app.dashboard.data import Figures, Sources, gather
 from app.dashboard.metrics import CONTENT_TYPE, AuditCounters, render, render_down
 from app.dashboard.page import login_page, render_page, scrub
+from app.dashboard.quality import load_quality, render_quality
 from app.replay import replay
 from core import db
 from core.errors import ConfigError
@@ -197,6 +198,35 @@ async def replay_letter(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"../../?{'replayed' if result.claimed else 'already'}={letter_id}")
 
 
+def _day(request: web.Request) -> date:
+    text = request.query.get("date")
+    if not text:
+        return datetime.now(request.app[SETTINGS].zone).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise web.HTTPBadRequest(text="date must be yyyy-mm-dd") from None
+
+
+async def quality_page(request: web.Request) -> web.Response:
+    """Per poli, the share of visits whose whole task chain BPJS holds (read back)."""
+    if not _may_read(request):
+        return _html(login_page(), status=401)
+    quality = await load_quality(request.app[SOURCES].state, _day(request))
+    return _html(render_quality(quality, request.app[SETTINGS].secrets()))
+
+
+async def api_quality(request: web.Request) -> web.Response:
+    if not _may_read(request):
+        raise web.HTTPUnauthorized()
+    data = (await load_quality(request.app[SOURCES].state, _day(request))).as_dict()
+    secrets = request.app[SETTINGS].secrets()
+    for poli in data["polis"]:
+        for item in poli["incomplete"]:
+            item["reason"] = scrub(item["reason"], secrets)
+    return web.json_response(data, headers=_HEADERS)
+
+
 def create_app(settings: Settings, *, counters: AuditCounters | None = None) -> web.Application:
     """The application; Redis and the state pool open on startup and close on cleanup."""
     if settings.dashboard_require_token_for_reads and not settings.dashboard_token:
@@ -224,6 +254,8 @@ def create_app(settings: Settings, *, counters: AuditCounters | None = None) -> 
     app.on_cleanup.append(close_sources)
     app.router.add_get("/", index)
     app.router.add_get("/api/figures", api_figures)
+    app.router.add_get("/quality", quality_page)
+    app.router.add_get("/api/quality", api_quality)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/login", login)
