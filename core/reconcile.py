@@ -112,10 +112,13 @@ def _checkable(plan: Plan) -> list[Step]:
 
 def needs_reading(plan: Plan, entries: Mapping[str, LedgerEntry]) -> bool:
     """False once every step a read-back can see was confirmed: never read such a booking
-    again. A chain that grew since (a later task got its time) is read for the new step."""
+    again. A chain that grew since (a later task got its time) is read for the new step, and
+    one whose confirmed time changed in Khanza since is read to show the contradiction."""
     steps = _checkable(plan)
     return not steps or not all(
-        (e := entries.get(s.name)) is not None and e.confirmed for s in steps)
+        (e := entries.get(s.name)) is not None and e.confirmed
+        and (s.waktu is None or e.waktu is None or e.waktu == s.waktu)  # Khanza moved it
+        for s in steps)
 
 
 def chain_gap(snapshot: BookingSnapshot, configured: frozenset[int]) -> str | None:

@@ -32,6 +32,7 @@ from app.dashboard.quality import load_quality, render_quality
 from app.replay import replay
 from core import db
 from core.errors import ConfigError
+from core.hints import hint
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
@@ -132,6 +133,7 @@ async def api_figures(request: web.Request) -> web.Response:
     secrets = request.app[SETTINGS].secrets()
     data = dataclasses.asdict(figures)
     for letter in data["dead_letters"]:
+        letter["hint"] = hint(letter["outcome"], letter["message"])
         letter["message"] = scrub(letter["message"], secrets)
         letter.pop("args", None)
     for name, x in figures.upstreams.items():

@@ -49,3 +49,22 @@ async def test_quality_figures_match_the_hand_count(dashboard: Dashboard,
     assert "no time in Khanza yet for task 6" in page
     status, _ = await fetch(f"{dashboard.url}quality?date=15-01-2025")
     assert status == 400
+
+
+async def test_dead_letters_show_the_visit_and_what_to_do(dashboard: Dashboard) -> None:
+    from core.errors import Outcome
+    from core.state.deadletters import DeadLetters
+
+    await DeadLetters(dashboard.state).add(
+        "bpjs:booking:20250115000003", "bpjs_booking", ["20250115000003"], upstream="bpjs",
+        outcome=Outcome.PERMANENT, code="201", message="add: Rujukan tidak valid", attempts=1,
+        step="add", payload_hash="0123456789abcdef",
+        visit={"no_rawat": "2025/01/15/000003", "poli": "ANA", "patient": "**0001"})
+    status, page = await fetch(dashboard.url)
+    assert status == 200
+    assert "no_rawat=2025/01/15/000003 poli=ANA patient=**0001" in page
+    assert "What to do: fix the referral number in Khanza" in page
+    async with aiohttp.ClientSession() as session, session.get(
+            f"{dashboard.url}api/figures") as answer:
+        letters = (await answer.json())["dead_letters"]
+    assert letters[0]["hint"].startswith("fix the referral number in Khanza")

@@ -91,8 +91,9 @@ async def test_bpjs_shows_the_changed_time_as_a_contradiction(
     services: Services, ctx: Ctx, fake_bpjs: RunningFake,
 ) -> None:
     await bpjs_booking(ctx(), WALK_IN)
+    assert WALK_IN in (await reconcile_day(services, DAY)).confirmed
     await move_task3(services, "08:17")
-    report = await reconcile_day(services, DAY)
+    report = await reconcile_day(services, DAY)  # confirmed before, read again: it moved
     assert fake_bpjs.state.bookings[WALK_IN].tasks[3].waktu == ms("08:15")  # untouched
     assert "task 3: BPJS holds 15-01-2025 08:15:00 WIB, Khanza has 2025-01-15 08:17:00" in (
         report.contradictions[WALK_IN])
