@@ -23,7 +23,7 @@ from core.plan import plan_bpjs, plan_sirs
 from core.queue import enqueue
 from core.state.deadletters import DeadLetter, DeadLetters
 
-__all__ = ["Replayed", "replay", "unchanged_refusal"]
+__all__ = ["Replayed", "checkable", "replay", "unchanged_refusal"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +43,22 @@ async def replay(letters: DeadLetters, queue: ArqRedis, letter: DeadLetter) -> R
     return Replayed(letter, claimed=True, queued=queued)
 
 
+def checkable(letter: DeadLetter) -> bool:
+    """Whether a replay must first check that Khanza changed the refused payload."""
+    return bool(letter.data_error and letter.step and letter.payload_hash)
+
+
 async def unchanged_refusal(
-    khanza: aiomysql.Pool, options: KhanzaOptions, letter: DeadLetter
+    khanza: aiomysql.Connection, options: KhanzaOptions, letter: DeadLetter
 ) -> bool:
     """True when the letter was refused for a data error and Khanza still yields the very
     payload that was refused: replaying it would only be refused again (``--force``)."""
-    if not letter.data_error or not letter.step or not letter.payload_hash:
+    if not checkable(letter) or letter.step is None:
         return False
     planner = {BPJS_BOOKING: plan_bpjs, SIRS_ANTRIAN: plan_sirs}.get(letter.function)
     if planner is None or not letter.args:
         return False
-    async with khanza.acquire() as connection:
-        snapshot = await load_booking(connection, str(letter.args[0]), options)
+    snapshot = await load_booking(khanza, str(letter.args[0]), options)
     if snapshot is None:
         return False
     configured = frozenset(t for t, _ in options.task_sources.pairs)

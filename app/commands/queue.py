@@ -12,6 +12,8 @@ import argparse
 import logging
 from datetime import date
 
+import aiomysql
+
 from app.commands.base import CommandError, Subparsers
 from app.replay import replay, unchanged_refusal
 from core import db
@@ -26,7 +28,7 @@ from core.keys import (
 )
 from core.khanza.options import khanza_options
 from core.queue import enqueue, open_queue
-from core.settings import ENV_PREFIX, load_settings
+from core.settings import ENV_PREFIX, Settings, load_settings
 from core.state.deadletters import DeadLetter, DeadLetters
 
 __all__ = ["register"]
@@ -95,8 +97,7 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             for letter in targets:
                 if letter is None:
                     raise CommandError(f"no dead letter {args.id}")
-                if not args.force and await unchanged_refusal(
-                        khanza, khanza_options(settings), letter):
+                if not args.force and await _unchanged(khanza, settings, letter):
                     print(f"{letter.id}: not replayed: the payload is unchanged since it was "
                           f"refused ({letter.message}); {letter.hint}. "
                           "Use --force to send it unchanged anyway")
@@ -114,6 +115,11 @@ async def _dead_letters(args: argparse.Namespace) -> int:
     finally:
         pool.close()
         await pool.wait_closed()
+
+
+async def _unchanged(khanza: aiomysql.Pool, settings: Settings, letter: DeadLetter) -> bool:
+    async with khanza.acquire() as connection:
+        return await unchanged_refusal(connection, khanza_options(settings), letter)
 
 
 def register(sub: Subparsers) -> None:

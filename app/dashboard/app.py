@@ -29,10 +29,11 @@ from app.dashboard.data import Figures, Sources, gather
 from app.dashboard.metrics import CONTENT_TYPE, AuditCounters, render, render_down
 from app.dashboard.page import login_page, render_page, scrub
 from app.dashboard.quality import load_quality, render_quality
-from app.replay import replay
+from app.replay import checkable, replay, unchanged_refusal
 from core import db
 from core.errors import ConfigError
 from core.hints import hint
+from core.khanza.options import khanza_options
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
@@ -187,6 +188,18 @@ async def replay_letter(request: web.Request) -> web.Response:
     letter = await letters.get(letter_id)
     if letter is None:
         raise web.HTTPNotFound(text=f"no dead letter {letter_id}\n")
+    form = await request.post()
+    if checkable(letter) and "force" not in request.query and "force" not in form:
+        connection = await db.connect(sources.settings.khanza_db_url,
+                                      setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+        try:
+            same = await unchanged_refusal(connection, khanza_options(sources.settings), letter)
+        finally:
+            connection.close()
+        if same:
+            raise web.HTTPConflict(text=(
+                f"dead letter {letter_id}: the payload is unchanged since it was refused; "
+                f"{letter.hint}. Replay with force to send it unchanged anyway\n"))
     queue = await open_queue(sources.settings.redis_url)
     try:
         result = await replay(letters, queue, letter)

@@ -11,11 +11,13 @@ from datetime import date
 
 import aiohttp
 
+from core import db
 from sandbox.fake_bpjs import RunningFake
+from sandbox.services import MariaDBServer
 from worker.jobs.reconcile import reconcile_day
 from worker.services import open_services
 
-from .conftest import Dashboard
+from .conftest import TOKEN, Dashboard
 from .test_app import fetch
 
 DAY = "2025-01-15"
@@ -68,3 +70,39 @@ async def test_dead_letters_show_the_visit_and_what_to_do(dashboard: Dashboard) 
             f"{dashboard.url}api/figures") as answer:
         letters = (await answer.json())["dead_letters"]
     assert letters[0]["hint"].startswith("fix the referral number in Khanza")
+
+
+async def test_dashboard_replay_of_an_unchanged_data_error_needs_force(
+    dashboard: Dashboard, mariadb_server: MariaDBServer, fresh_khanza_db: str,
+) -> None:
+    from core.errors import Outcome
+    from core.khanza.bookings import load_booking
+    from core.khanza.options import khanza_options
+    from core.plan import plan_bpjs
+    from core.state.deadletters import DeadLetters
+
+    mariadb_server.sql("UPDATE referensi_mobilejkn_bpjs SET nomorreferensi = '-'"
+                       " WHERE nobooking = '20250115000003'", fresh_khanza_db)
+    options = khanza_options(dashboard.settings)
+    pool = await db.create_pool(dashboard.settings.khanza_db_url, setting="test")
+    try:
+        async with pool.acquire() as connection:
+            snapshot = await load_booking(connection, "20250115000003", options)
+    finally:
+        pool.close()
+        await pool.wait_closed()
+    assert snapshot is not None
+    step = plan_bpjs(snapshot, options.zone).step("add")
+    assert step is not None
+    letter_id = await DeadLetters(dashboard.state).add(
+        "bpjs:booking:20250115000003", "bpjs_booking", ["20250115000003"], upstream="bpjs",
+        outcome=Outcome.PERMANENT, code="201", message="add: Rujukan tidak valid", attempts=1,
+        step="add", payload_hash=step.digest)
+    url = f"{dashboard.url}dead-letters/{letter_id}/replay"
+    ok = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, headers=ok) as answer:
+            assert answer.status == 409
+            assert "fix the referral number in Khanza" in await answer.text()
+        async with session.post(url + "?force=1", headers=ok) as answer:
+            assert answer.status == 200 and (await answer.json())["claimed"] is True
