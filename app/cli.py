@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import NoReturn
 
-from app.commands import beds, bpjs, check, daemon, dashboard, queue, sirs, wsrs
+from app.commands import (
+    beds,
+    bpjs,
+    check,
+    daemon,
+    dashboard,
+    queue,
+    reconcile,
+    report,
+    sirs,
+    wsrs,
+)
 from app.commands.base import CommandError
 from core import exitcodes
 from core.errors import BridgeError, UnavailableError
@@ -25,7 +36,7 @@ __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger(__name__)
 
-_COMMANDS = (check, daemon, queue, dashboard, bpjs, sirs, beds, wsrs)
+_COMMANDS = (check, daemon, queue, dashboard, bpjs, sirs, beds, reconcile, report, wsrs)
 
 
 class _Parser(argparse.ArgumentParser):

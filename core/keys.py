@@ -16,6 +16,8 @@ __all__ = [
     "BEDS_LAST",
     "BEDS_STATUS",
     "BPJS_BOOKING",
+    "BPJS_RECONCILE",
+    "BPJS_SCHEDULE_CHECK",
     "BREAKER_PREFIX",
     "CHANGES_STATUS",
     "HEARTBEAT_PROCESSES",
@@ -26,6 +28,7 @@ __all__ = [
     "PRODUCER_STATUS",
     "QUEUE_NAME",
     "RATELIMIT_PREFIX",
+    "RECONCILE_LAST",
     "SIRS_ANTRIAN",
     "SIRS_BEDS",
     "SIRS_KEBUTUHAN",
@@ -35,7 +38,13 @@ __all__ = [
     "dirty_key",
     "heartbeat_key",
     "kebutuhan_job_id",
+    "reconcile_closing_key",
+    "reconcile_job_id",
+    "reconcile_status_key",
     "report_job_id",
+    "schedule_check_job_id",
+    "schedule_check_key",
+    "schedule_check_queued_key",
     "shk_job_id",
 ]
 
@@ -68,6 +77,12 @@ SIRS_BEDS = "sirs_beds"
 SIRS_REPORT = "sirs_report"
 SIRS_KEBUTUHAN = "sirs_kebutuhan"
 SIRS_SHK = "sirs_shk"
+BPJS_RECONCILE = "bpjs_reconcile"
+BPJS_SCHEDULE_CHECK = "bpjs_schedule_check"
+
+# The read-back reconcile (issue 12): when the producer last scheduled one, and per day
+# whether the "after the last clinic closed" run was scheduled and what the last run found.
+RECONCILE_LAST = f"{PREFIX}:reconcile:last"
 
 BEDS_JOB_ID = "sirs:beds"
 KEBUTUHAN_KINDS = ("sdm", "apd")
@@ -81,6 +96,37 @@ def booking_job_id(function: str, kodebooking: str) -> str:
 def report_job_id(kind: str, tanggal: date | str) -> str:
     text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
     return f"sirs:{kind}:{text}"
+
+
+def reconcile_job_id(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"bpjs:reconcile:{text}"
+
+
+def reconcile_status_key(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:reconcile:status:{text}"
+
+
+def schedule_check_job_id(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"bpjs:schedule:{text}"
+
+
+def schedule_check_key(tanggal: date | str) -> str:
+    """The findings of the day's schedule and mapping check (JSON)."""
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:schedule:check:{text}"
+
+
+def schedule_check_queued_key(tanggal: date | str) -> str:
+    """Set when the day's schedule check was queued, so it is queued once."""
+    return schedule_check_key(tanggal) + ":queued"
+
+
+def reconcile_closing_key(tanggal: date | str) -> str:
+    text = tanggal.isoformat() if isinstance(tanggal, date) else tanggal
+    return f"{PREFIX}:reconcile:closing:{text}"
 
 
 def kebutuhan_job_id(kind: str, id_kebutuhan: str) -> str:

@@ -22,11 +22,11 @@ from core.khanza.snapshot import TASK_ORDER, BookingSnapshot, epoch_ms, payload_
 from core.khanza.tasks import is_zero
 from core.state.ledger import LedgerEntry
 
-__all__ = ["Plan", "Step", "pending", "plan_bpjs", "plan_sirs"]
+__all__ = ["Plan", "Step", "corrections", "pending", "plan_bpjs", "plan_sirs"]
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["add", "task", "farmasi", "batal"]
+Kind = Literal["add", "task", "farmasi", "batal", "correct"]
 
 
 @dataclass(frozen=True)
@@ -173,4 +173,24 @@ def pending(
                 and entry.payload_hash == step.digest):
             break
         out.append(step)
+    return out
+
+
+def corrections(plan: Plan, ledger: Mapping[str, LedgerEntry]) -> list[Step]:
+    """Accepted tasks whose time changed in Khanza since: RS Online takes a correction (PUT
+    ``Antrian/Task``), so each becomes a ``correct`` step carrying Khanza's new time.
+
+    Only for an upstream that can correct. BPJS cannot (no endpoint changes a held
+    task), so there a changed time stays a contradiction the read-back reports.
+    A correction refused for good is not offered again unchanged (as in ``pending``).
+    """
+    out = []
+    for step in plan.steps:
+        entry = ledger.get(step.name)
+        if (step.kind != "task" or entry is None or not entry.done or step.waktu is None
+                or entry.waktu is None or entry.waktu == step.waktu):
+            continue
+        if entry.payload_hash == step.digest:
+            continue  # this very body was refused for good (the ledger keeps its digest)
+        out.append(Step(step.name, "correct", step.body, step.taskid, step.waktu))
     return out

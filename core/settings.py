@@ -199,6 +199,14 @@ class Settings(BaseSettings):
     changes: Literal["poll", "binlog"] = "poll"
     changes_safety_interval: float = Field(default=30.0, gt=0, le=3600, description="seconds")
     binlog_server_id: int = Field(default=4150, ge=1, le=4_294_967_295)
+    # --- Read-back reconcile (issue 12) -------------------------------------------------------
+    # Minutes between scheduled read-backs of today's bookings at BPJS; each day is also read
+    # back once after its last clinic closed. 0: no schedule, only `simrs-bridge reconcile`.
+    # A run reads only bookings whose chain is not confirmed yet.
+    reconcile_interval: float = Field(default=30.0, ge=0, le=1440, description="minutes")
+    # Seconds a read-back may wait in total for live sends queued ahead of it before it
+    # stops and leaves the rest to its next run (it never delays a live send).
+    reconcile_yield_max: float = Field(default=120.0, ge=0, le=3600, description="seconds")
 
     # --- Dashboard (issue 8) -----------------------------------------------------------------
     # Loopback by default: put a reverse proxy with TLS in front to reach it from elsewhere.

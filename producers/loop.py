@@ -29,6 +29,8 @@ from core import db
 from core.health import Loops
 from core.keys import (
     BPJS_BOOKING,
+    BPJS_RECONCILE,
+    BPJS_SCHEDULE_CHECK,
     PRODUCER_STATUS,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -40,12 +42,13 @@ from core.keys import (
 )
 from core.khanza.bookings import load_window
 from core.khanza.options import KhanzaOptions, khanza_options
-from core.plan import pending, plan_bpjs, plan_sirs
+from core.plan import corrections, pending, plan_bpjs, plan_sirs
 from core.queue import enqueue, enqueue_kebutuhan, enqueue_shk, open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
 from core.state.stores import Stores
 from producers.beds import BedsProducer
+from producers.reconcile import ReconcileScheduler
 
 __all__ = ["LOOP", "CycleReport", "CycleWatcher", "Producer", "open_producer"]
 
@@ -91,6 +94,7 @@ class Producer:
         stores: Stores,
         options: KhanzaOptions,
         beds: BedsProducer | None = None,
+        reconcile_interval: float = 0.0,
     ) -> None:
         self.khanza = khanza
         self.queue = queue
@@ -99,6 +103,7 @@ class Producer:
         self.options = options
         self._configured = frozenset(t for t, _ in options.task_sources.pairs)
         self._told: dict[str, str] = {}  # the waiting reasons already logged, by kodebooking
+        self.reconcile = ReconcileScheduler(queue, reconcile_interval, options.zone)
 
     async def cycle(self, today: date | None = None) -> CycleReport:
         report = CycleReport(started=time.time())
@@ -123,9 +128,15 @@ class Producer:
                 # Shown even while earlier steps are still being sent: what comes after
                 # them waits for Khanza, and a person should see why now.
                 report.waiting[kode] = waiting
-            if pending(sirs_plan, sirs_ledger.get(kode, {})):
+            sirs_done = sirs_ledger.get(kode, {})
+            if pending(sirs_plan, sirs_done) or corrections(sirs_plan, sirs_done):
                 report.add(SIRS_ANTRIAN, await enqueue(
                     self.queue, SIRS_ANTRIAN, kode, job_id=booking_job_id(SIRS_ANTRIAN, kode)))
+        checks = self.reconcile.schedule_checks
+        for _ in range(await self.reconcile.cycle(day, snapshots)):
+            report.add(BPJS_RECONCILE, True)
+        for _ in range(self.reconcile.schedule_checks - checks):
+            report.add(BPJS_SCHEDULE_CHECK, True)
         for kind, tanggal in await self.stores.reports.pending():
             report.add(SIRS_REPORT, await enqueue(
                 self.queue, SIRS_REPORT, kind, tanggal.isoformat(),
@@ -215,7 +226,8 @@ async def open_producer(settings: Settings) -> AsyncIterator[Producer]:
         async with state.acquire() as connection:
             await migrate(connection)
         yield Producer(khanza=khanza, queue=queue, stores=Stores.over(state),
-                       options=khanza_options(settings))
+                       options=khanza_options(settings),
+                       reconcile_interval=settings.reconcile_interval)
     finally:
         for pool in (khanza, state):
             pool.close()

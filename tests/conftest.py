@@ -159,6 +159,7 @@ def bridge_settings(
         sirs_base_url=fake_sirs.base_url,
         bpjs_rate=0, sirs_rate=0, bpjs_max_concurrency=0, sirs_max_concurrency=0,
         http_timeout=5,
+        reconcile_interval=0,  # read-backs only where a test asks for one
     )
 
 

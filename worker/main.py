@@ -21,6 +21,8 @@ from arq.typing import WorkerCoroutine
 
 from core.keys import (
     BPJS_BOOKING,
+    BPJS_RECONCILE,
+    BPJS_SCHEDULE_CHECK,
     QUEUE_NAME,
     SIRS_ANTRIAN,
     SIRS_BEDS,
@@ -34,7 +36,9 @@ from worker.guard import RUNNING, Job, guarded
 from worker.jobs.beds import sirs_beds
 from worker.jobs.booking import bpjs_booking, sirs_antrian
 from worker.jobs.kebutuhan import sirs_kebutuhan
+from worker.jobs.reconcile import bpjs_reconcile
 from worker.jobs.reports import sirs_report
+from worker.jobs.schedule import bpjs_schedule_check
 from worker.jobs.shk import sirs_shk
 from worker.resilient import ResilientWorker
 from worker.services import open_services
@@ -51,6 +55,9 @@ JOBS: dict[str, Job] = {
     SIRS_KEBUTUHAN: sirs_kebutuhan,
     SIRS_SHK: sirs_shk,
     SIRS_BEDS: sirs_beds,
+    # Never retried: a stopped read-back or check is resumed by its next scheduled run.
+    BPJS_RECONCILE: bpjs_reconcile,
+    BPJS_SCHEDULE_CHECK: bpjs_schedule_check,
 }
 
 

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pymysql
@@ -29,6 +30,7 @@ from core.startup import probe_database, probe_redis
 from core.validate import validate
 from producers.changes.requirements import inspect
 from worker.bpjs.client import BpjsClient
+from worker.jobs.schedule import schedule_findings
 from worker.sirs.endpoints import RsOnline
 
 __all__ = [
@@ -137,6 +139,22 @@ async def _binlog(settings: Settings) -> str:
             f"{settings.binlog_server_id}; server at GTID {report.position or '(empty)'}")
 
 
+async def _schedule(settings: Settings) -> str:
+    """Today's Khanza schedule and BPJS mappings against ref/poli, ref/dokter, jadwaldokter."""
+    today = datetime.now(settings.zone).date()
+    connection = await db.connect(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+    try:
+        async with BpjsClient.from_settings(settings) as client:
+            findings = await schedule_findings(client, connection, today)
+    finally:
+        connection.close()
+    if findings:
+        shown = "; ".join(str(f) for f in findings[:5])
+        more = f" (+{len(findings) - 5} more)" if len(findings) > 5 else ""
+        raise ConfigError(f"{len(findings)} finding(s) for {today}: {shown}{more}")
+    return f"mappings and {today}'s schedule match BPJS"
+
+
 def probes(settings: Settings) -> list[Probe]:
     binlog = [Probe("binlog", lambda: _binlog(settings), f"{ENV_PREFIX}CHANGES")
               ] if settings.changes == "binlog" else []
@@ -151,6 +169,8 @@ def probes(settings: Settings) -> list[Probe]:
         Probe("sirs", lambda: probe_upstream(settings, "sirs_base_url", "sirs"),
               f"{ENV_PREFIX}SIRS_BASE_URL"),
         Probe("beds", lambda: probe_unmapped(settings), f"{ENV_PREFIX}KHANZA_DB_URL",
+              required=False),
+        Probe("schedule", lambda: _schedule(settings), f"{ENV_PREFIX}BPJS_BASE_URL",
               required=False),
         *binlog,
     ]

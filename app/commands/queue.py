@@ -13,8 +13,10 @@ import logging
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import aiomysql
+
 from app.commands.base import CommandError, Subparsers
-from app.replay import replay
+from app.replay import replay, unchanged_refusal
 from core import db
 from core.keys import (
     BEDS_JOB_ID,
@@ -105,8 +107,12 @@ def _describe(letter: DeadLetter, zone: ZoneInfo) -> str:
     when = human(letter.failed_at, zone)
     state = f" replayed {human(letter.replayed_at, zone)}" if letter.replayed_at else ""
     code = f" {letter.code}" if letter.code else ""
+    visit = letter.visit or {}
+    where = " ".join(f"{k}={v}" for k, v in visit.items() if v)
     return (f"{letter.id:>6}  {when}  {letter.job_id}  [{letter.outcome}{code}] "
-            f"{letter.message}{state}")
+            f"{letter.message}{state}"
+            + (f"\n        visit: {where}" if where else "")
+            + f"\n        what to do: {letter.hint}")
 
 
 async def _dead_letters(args: argparse.Namespace) -> int:
@@ -126,11 +132,18 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             list(await letters.open(10_000)) if args.all else [await letters.get(args.id)]
         )
         queue = await open_queue(settings.redis_url)
+        khanza = await db.create_pool(settings.khanza_db_url,
+                                      setting=f"{ENV_PREFIX}KHANZA_DB_URL")
         try:
             replayed = 0
             for letter in targets:
                 if letter is None:
                     raise CommandError(f"no dead letter {args.id}")
+                if not args.force and await _unchanged(khanza, settings, letter):
+                    print(f"{letter.id}: not replayed: the payload is unchanged since it was "
+                          f"refused ({letter.message}); {letter.hint}. "
+                          "Use --force to send it unchanged anyway")
+                    continue
                 if not (await replay(letters, queue, letter)).claimed:
                     print(f"{letter.id}: already replayed")
                     continue
@@ -138,10 +151,17 @@ async def _dead_letters(args: argparse.Namespace) -> int:
                 print(f"{letter.id}: {letter.job_id} queued again")
         finally:
             await queue.aclose()
+            khanza.close()
+            await khanza.wait_closed()
         return 0 if replayed or args.all else 1
     finally:
         pool.close()
         await pool.wait_closed()
+
+
+async def _unchanged(khanza: aiomysql.Pool, settings: Settings, letter: DeadLetter) -> bool:
+    async with khanza.acquire() as connection:
+        return await unchanged_refusal(connection, khanza_options(settings), letter)
 
 
 def register(sub: Subparsers) -> None:
@@ -170,5 +190,7 @@ def register(sub: Subparsers) -> None:
     replay = action.add_parser("replay", help="queue a dead letter's job again")
     replay.add_argument("id", nargs="?", type=int, metavar="ID")
     replay.add_argument("--all", action="store_true", help="replay every open dead letter")
+    replay.add_argument("--force", action="store_true",
+                        help="replay even a payload refused for a data error and unchanged since")
     for each in (listing, replay):
         each.set_defaults(handler=_dead_letters)

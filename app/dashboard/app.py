@@ -29,9 +29,12 @@ from redis.exceptions import RedisError
 from app.dashboard.data import Figures, Sources, gather
 from app.dashboard.metrics import CONTENT_TYPE, AuditCounters, render, render_down
 from app.dashboard.page import login_page, render_page, scrub
-from app.replay import replay
+from app.dashboard.quality import load_quality, render_quality
+from app.replay import checkable, replay, unchanged_refusal
 from core import db
 from core.errors import ConfigError
+from core.hints import hint
+from core.khanza.options import khanza_options
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
@@ -151,6 +154,7 @@ async def api_figures(request: web.Request) -> web.Response:
     zone = request.app[SETTINGS].zone
     data = dataclasses.asdict(figures)
     for letter in data["dead_letters"]:
+        letter["hint"] = hint(letter["outcome"], letter["message"])
         letter["message"] = scrub(letter["message"], secrets)
         letter.pop("args", None)
     data["wsrs"] = {
@@ -209,6 +213,18 @@ async def replay_letter(request: web.Request) -> web.Response:
     letter = await letters.get(letter_id)
     if letter is None:
         raise web.HTTPNotFound(text=f"no dead letter {letter_id}\n")
+    form = await request.post()
+    if checkable(letter) and "force" not in request.query and "force" not in form:
+        connection = await db.connect(sources.settings.khanza_db_url,
+                                      setting=f"{ENV_PREFIX}KHANZA_DB_URL")
+        try:
+            same = await unchanged_refusal(connection, khanza_options(sources.settings), letter)
+        finally:
+            connection.close()
+        if same:
+            raise web.HTTPConflict(text=(
+                f"dead letter {letter_id}: the payload is unchanged since it was refused; "
+                f"{letter.hint}. Replay with force to send it unchanged anyway\n"))
     queue = await open_queue(sources.settings.redis_url)
     try:
         result = await replay(letters, queue, letter)
@@ -220,6 +236,35 @@ async def replay_letter(request: web.Request) -> web.Response:
         return web.json_response({"id": letter_id, "claimed": result.claimed,
                                   "queued": result.queued, "job_id": letter.job_id})
     raise web.HTTPSeeOther(f"../../?{'replayed' if result.claimed else 'already'}={letter_id}")
+
+
+def _day(request: web.Request) -> date:
+    text = request.query.get("date")
+    if not text:
+        return datetime.now(request.app[SETTINGS].zone).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise web.HTTPBadRequest(text="date must be yyyy-mm-dd") from None
+
+
+async def quality_page(request: web.Request) -> web.Response:
+    """Per poli, the share of visits whose whole task chain BPJS holds (read back)."""
+    if not _may_read(request):
+        return _html(login_page(), status=401)
+    quality = await load_quality(request.app[SOURCES].state, _day(request))
+    return _html(render_quality(quality, request.app[SETTINGS].secrets()))
+
+
+async def api_quality(request: web.Request) -> web.Response:
+    if not _may_read(request):
+        raise web.HTTPUnauthorized()
+    data = (await load_quality(request.app[SOURCES].state, _day(request))).as_dict()
+    secrets = request.app[SETTINGS].secrets()
+    for poli in data["polis"]:
+        for item in poli["incomplete"]:
+            item["reason"] = scrub(item["reason"], secrets)
+    return web.json_response(data, headers=_HEADERS)
 
 
 def create_app(settings: Settings, *, counters: AuditCounters | None = None) -> web.Application:
@@ -249,6 +294,8 @@ def create_app(settings: Settings, *, counters: AuditCounters | None = None) -> 
     app.on_cleanup.append(close_sources)
     app.router.add_get("/", index)
     app.router.add_get("/api/figures", api_figures)
+    app.router.add_get("/quality", quality_page)
+    app.router.add_get("/api/quality", api_quality)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/login", login)

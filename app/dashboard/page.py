@@ -222,12 +222,15 @@ def _dead_letters(f: Figures, zone: ZoneInfo, secrets: list[str], can_act: bool,
                   f'<button type="submit" class="replay">Replay</button></form>'
                   if can_act else "")
         code = f" {escape(d.code)}" if d.code else ""
+        visit = " ".join(f"{k}={v}" for k, v in (d.visit or {}).items() if v)
+        extra = (f'<br><span class="muted">{escape(scrub(visit, secrets))}</span>' if visit
+                 else "") + f"<br><em>What to do: {escape(d.hint)}</em>"
         rows.append(
             f'<tr data-letter="{d.id}"><td>{d.id}</td><td>{_when(d.failed_at, f.now, zone)}</td>'
             f"<td><code>{escape(scrub(d.job_id, secrets))}</code></td>"
             f"<td>{escape(NAMES.get(d.upstream or '', d.upstream or ''))}</td>"
             f"<td>{escape(d.outcome)}{code}</td>"
-            f'<td class="msg">{escape(scrub(d.message, secrets))}</td><td>{d.attempts}</td>'
+            f'<td class="msg">{escape(scrub(d.message, secrets))}{extra}</td><td>{d.attempts}</td>'
             f"<td>{action}</td></tr>")
     return (note + "<table><tr><th>#</th><th>failed</th><th>job</th><th>upstream</th>"
             "<th>outcome</th><th>upstream's message</th><th>tries</th><th></th></tr>"

@@ -8,9 +8,11 @@ Two kinds of visit, as in Khanza's own sender (reference bpjs-antrean.md §6):
   the registration with the service date). kodebooking = ``nobooking``.
 * On-site registrations: ``reg_periksa`` rows of the window without a booking
   row; kodebooking = ``no_rawat``. Their ``antrean/add`` is rebuilt the way the
-  newer Khanza sender does it; a BPJS on-site visit gets no body, because its
-  jeniskunjungan and nomorreferensi live in the SEP (Khanza's SEP form sends
-  that ``antrean/add`` itself) and are not guessed here.
+  newer Khanza sender does it; a BPJS (JKN) on-site visit's body is built from
+  its SEP (``core/khanza/sep.py``: jeniskunjungan and nomorreferensi), so a
+  walk-in BPJS patient no longer waits for Khanza's SEP form to send it. No SEP
+  yet: no body, and the visit waits with that reason. If the SEP form did send
+  it, BPJS answers 208, which counts as done.
 
 ``load_window`` and ``load_booking`` run the same builder; only the driving
 queries differ (a ``no_rawat`` range versus one key). Every query reads the
@@ -29,6 +31,7 @@ from pydantic import ValidationError
 
 from core.bpjs.models import AntreanAdd
 from core.khanza.options import KhanzaOptions
+from core.khanza.sep import SEP_IN_RANGE, SEP_OF_VISIT, Sep, pick_seps
 from core.khanza.snapshot import BookingSnapshot, Cancellation, epoch_ms
 from core.khanza.tasks import (
     Scope,
@@ -211,6 +214,7 @@ async def _build(
             taskids = str(one["sent_taskids"]).split(",")
             sent_tasks[one["no_rawat"]] = {f"task{taskid}" for taskid in taskids}
     jadwal = await _load_jadwal(conn, onsite)
+    seps = await _load_seps(conn, scope, onsite, options)
     visits = [(row, Visit(row["no_rawat"], _checkin(row), pasienbaru=row["pasienbaru"] == "1",
                           visit_day=row["tanggalperiksa"])) for row in mobile]
     visits += [(row, Visit(row["no_rawat"])) for row in onsite]
@@ -225,7 +229,8 @@ async def _build(
         farmasi = None if resep is None else farmasi_for(
             kodebooking, resep, resep.no_resep in racikan
         )
-        add, problem = _mobile_add(row) if is_mobile else _onsite_add(row, jadwal, options)
+        add, problem = _mobile_add(row) if is_mobile else _onsite_add(
+            row, jadwal, options, seps.get(row["no_rawat"]))
         tanggal = row["tanggalperiksa"] if is_mobile else row["tgl_registrasi"]
         tasks = collect_tasks(visit, events, options.task_sources)
         snapshots.append(BookingSnapshot(
@@ -249,6 +254,16 @@ async def _build(
     return snapshots
 
 
+async def _load_seps(
+    conn: aiomysql.Connection, scope: Scope, onsite: Sequence[Row], options: KhanzaOptions
+) -> dict[str, Sep]:
+    """The SEPs of the on-site JKN visits (none read when there is no such visit)."""
+    if not any(row["kd_pj"] in options.bpjs_payers for row in onsite):
+        return {}
+    sql, params = scope.pick(SEP_IN_RANGE, SEP_OF_VISIT)
+    return pick_seps(await fetch_all(conn, sql, params))
+
+
 async def _load_jadwal(conn: aiomysql.Connection, onsite: Sequence[Row]) -> list[Row]:
     doctors = sorted({row["kd_dokter"] for row in onsite if row["kd_dokter"]})
     if not doctors:
@@ -263,15 +278,14 @@ def _checkin(row: Row) -> datetime | None:
 
 
 def _recorded(row: Row, is_mobile: bool, options: KhanzaOptions) -> set[str]:
-    """Steps Khanza's tables say were sent. An on-site JKN visit's antrean/add is sent by
-    Khanza's SEP form, not by a sender we replace, so it counts as sent elsewhere."""
+    """Steps Khanza's tables say were sent. An on-site JKN visit's antrean/add is sent here
+    (from its SEP): if Khanza's SEP form sent it too, BPJS's 208 counts as done."""
+    del options
     done = set()
     if is_mobile and row.get("statuskirim") == "Sudah":
         done.add("add")
     if is_mobile and row.get("batal_statuskirim") == "Sudah":
         done.add("batal")
-    if not is_mobile and row["kd_pj"] in options.bpjs_payers:
-        done.add("add")
     return done
 
 
@@ -360,16 +374,18 @@ def _hhmm(value: object) -> str:
 
 
 def _onsite_add(
-    row: Row, jadwal: Sequence[Row], options: KhanzaOptions
+    row: Row, jadwal: Sequence[Row], options: KhanzaOptions, sep: Sep | None = None,
 ) -> tuple[AntreanAdd | None, str | None]:
     jkn = row["kd_pj"] in options.bpjs_payers
     tanggal = row["tgl_registrasi"] if isinstance(row["tgl_registrasi"], date) else None
     tanggal = tanggal or _date_of(row["no_rawat"])
     hari = HARI[tanggal.weekday()]
     missing = []
-    if jkn:
-        missing.append("on-site JKN visit: Khanza's SEP form sends its antrean/add"
-                       " (jeniskunjungan and nomorreferensi come from the SEP, not read here)")
+    if jkn and sep is None:
+        missing.append("on-site JKN visit has no SEP yet (bridging_sep): waiting for it"
+                       " (jeniskunjungan and nomorreferensi come from the SEP)")
+    elif jkn and sep is not None and sep.problem:
+        missing.append(sep.problem)
     if row["kd_poli_bpjs"] is None:
         missing.append(f"poli {row['kd_poli']} has no maping_poli_bpjs row")
     if not row["kd_dokter_bpjs"]:
@@ -390,15 +406,23 @@ def _onsite_add(
         return None, "; ".join(missing)
     start = wallclock(tanggal, session["jam_mulai"]) or datetime.combine(tanggal, time())
     sisa = max(session["kuota"] - int(no_reg), 0)
+    patient: dict[str, Any] = {
+        "jenispasien": "NON JKN", "nomorkartu": "-", "nik": "-", "nohp": "-",
+        "jeniskunjungan": 3, "nomorreferensi": "-",
+    }
+    if jkn and sep is not None and sep.jeniskunjungan is not None:
+        patient = {
+            "jenispasien": "JKN", "nomorkartu": sep.no_kartu or (row["no_peserta"] or ""),
+            "nik": row["no_ktp"] or "", "nohp": row["no_tlp"] or sep.notelep or "",
+            "jeniskunjungan": sep.jeniskunjungan, "nomorreferensi": sep.nomorreferensi,
+        }
     return _body({
-        "kodebooking": row["no_rawat"], "jenispasien": "NON JKN",
-        "nomorkartu": "-", "nik": "-", "nohp": "-",
+        "kodebooking": row["no_rawat"], **patient,
         "kodepoli": row["kd_poli_bpjs"], "namapoli": row["nm_poli_bpjs"],
         "pasienbaru": 0,  # as Khanza sends it: tasks 1-2 are never sent
         "norm": row["no_rkm_medis"] or "", "tanggalperiksa": tanggal.isoformat(),
         "kodedokter": _kodedokter(row["kd_dokter_bpjs"]), "namadokter": row["nm_dokter_bpjs"] or "",
         "jampraktek": f"{_hhmm(session['jam_mulai'])}-{_hhmm(session['jam_selesai'])}",
-        "jeniskunjungan": 3, "nomorreferensi": "-",
         "nomorantrean": no_reg, "angkaantrean": int(no_reg),
         "estimasidilayani": epoch_ms(start + int(no_reg) * ESTIMASI_STEP, options.zone),
         "sisakuotajkn": sisa, "kuotajkn": session["kuota"],

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import antrean, beds, bookings, farmasi, tasks
+from core.khanza import antrean, beds, bookings, farmasi, mapping, sep, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -40,13 +40,18 @@ ALL_QUERIES: Mapping[str, str] = {
     "wsrs_booking_of_kode": antrean.BOOKING_OF_KODE,
     "wsrs_prescription_of_booking": farmasi.PRESCRIPTION_OF_BOOKING,
     "wsrs_prescriptions_of_day": farmasi.PRESCRIPTIONS_OF_DAY,
+    "sep_in_range": sep.SEP_IN_RANGE,
+    "sep_of_visit": sep.SEP_OF_VISIT,
+    "maping_poli": mapping.MAPING_POLI,
+    "maping_dokter": mapping.MAPING_DOKTER,
+    "jadwal_of_day": mapping.JADWAL_OF_DAY,
 }
 
 # Tables that grow with every visit: a query must reach them through a key.
 BIG_TABLES = frozenset({
     "reg_periksa", "referensi_mobilejkn_bpjs", "referensi_mobilejkn_bpjs_batal",
     "mutasi_berkas", "pemeriksaan_ralan", "resep_obat", "kamar_inap", "resep_dokter_racikan",
-    "referensi_mobilejkn_bpjs_taskid",
+    "referensi_mobilejkn_bpjs_taskid", "bridging_sep",
 })
 
 # Queries on tables many installs lack; the code checks first (tasks.load_racikan).
@@ -75,6 +80,11 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "wsrs_booking_of_kode": ("20250115000001",),
     "wsrs_prescription_of_booking": ("20250115000001",),
     "wsrs_prescriptions_of_day": (_LO, _HI),
+    "sep_in_range": (_LO, _HI),
+    "sep_of_visit": ("2025/01/15/000001",),
+    "maping_poli": (),
+    "maping_dokter": (),
+    "jadwal_of_day": ("RABU",),
 }
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.bpjs.models import AntreanAdd, FarmasiAdd
+from core.logging import mask
 from core.state.reports import payload_hash as state_payload_hash
 
 __all__ = ["TASK_ORDER", "BookingSnapshot", "Cancellation", "epoch_ms", "payload_hash"]
@@ -77,6 +78,13 @@ class BookingSnapshot:
     """BPJS steps Khanza's own tables say were sent (``add`` for statuskirim 'Sudah',
     ``task<n>`` for referensi_mobilejkn_bpjs_taskid rows, ``batal``): trusted as done so
     that moving from Khanza's sender to this daemon does not resend history."""
+
+    def visit(self) -> dict[str, str]:
+        """How staff find the visit (dead letters, the dashboard); the patient is masked."""
+        add = self.add
+        return {"no_rawat": self.no_rawat, "tanggal": self.tanggal.isoformat(),
+                "poli": add.kodepoli if add else "", "dokter": str(add.kodedokter) if add else "",
+                "patient": mask(add.norm) if add and add.norm else ""}
 
     def task_ms(self, taskid: int, zone: ZoneInfo) -> int | None:
         local = self.tasks.get(taskid)

@@ -17,6 +17,7 @@ from typing import Any
 import aiomysql
 
 from core.errors import Outcome
+from core.hints import hint, is_data_error
 
 __all__ = ["DeadLetter", "DeadLetters"]
 
@@ -36,25 +37,36 @@ class DeadLetter:
     attempts: int
     failed_at: datetime
     replayed_at: datetime | None
+    step: str | None = None
+    payload_hash: str | None = None
+    visit: dict[str, Any] | None = None
 
+    @property
+    def hint(self) -> str:
+        """What to do about it, from the outcome and the upstream's message."""
+        return hint(self.outcome, self.message)
+
+    @property
+    def data_error(self) -> bool:
+        return is_data_error(self.outcome, self.message)
 
 
 _ADD = """
 INSERT INTO dead_letter (job_id, function, args, upstream, outcome, code, message, attempts,
-                         failed_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3))
+                         failed_at, step, payload_hash, visit)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP(3), %s, %s, %s)
 """
 
 # Open dead letters, newest first, for the dashboard and the CLI.
 _OPEN = (
     "SELECT id, job_id, function, args, upstream,"
-    " outcome, code, message, attempts, failed_at, replayed_at"
+    " outcome, code, message, attempts, failed_at, replayed_at, step, payload_hash, visit"
     " FROM dead_letter WHERE replayed_at IS NULL ORDER BY id DESC LIMIT %s"
 )
 
 _ONE = (
     "SELECT id, job_id, function, args, upstream,"
-    " outcome, code, message, attempts, failed_at, replayed_at"
+    " outcome, code, message, attempts, failed_at, replayed_at, step, payload_hash, visit"
     " FROM dead_letter WHERE id = %s"
 )
 
@@ -70,7 +82,8 @@ def _letter(row: tuple[Any, ...]) -> DeadLetter:
     return DeadLetter(
         id=int(row[0]), job_id=row[1], function=row[2], args=json.loads(row[3]),
         upstream=row[4], outcome=row[5], code=row[6], message=row[7], attempts=int(row[8]),
-        failed_at=row[9], replayed_at=row[10],
+        failed_at=row[9], replayed_at=row[10], step=row[11], payload_hash=row[12],
+        visit=json.loads(row[13]) if row[13] else None,
     )
 
 
@@ -81,11 +94,15 @@ class DeadLetters:
     async def add(
         self, job_id: str, function: str, args: list[Any], *, upstream: str | None,
         outcome: Outcome, code: str | None, message: str, attempts: int,
+        step: str | None = None, payload_hash: str | None = None,
+        visit: dict[str, Any] | None = None,
     ) -> int:
+        """``visit``: what staff need to find it (never an unmasked patient identifier)."""
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_ADD, (
                 job_id, function, json.dumps(args), upstream, outcome.value, code,
-                message[:1000], attempts,
+                message[:1000], attempts, step, payload_hash,
+                None if visit is None else json.dumps(visit, ensure_ascii=False)[:1000],
             ))
             return int(cursor.lastrowid)
 

@@ -39,16 +39,24 @@ class LedgerEntry:
     first_try: datetime
     last_try: datetime
     done_at: datetime | None
+    wakturs: str | None = None
+    confirmed_at: datetime | None = None
 
     @property
     def done(self) -> bool:
         return self.done_at is not None
 
+    @property
+    def confirmed(self) -> bool:
+        """A read-back found the step held upstream (``wakturs`` is BPJS's receive time)."""
+        return self.confirmed_at is not None
 
 
 # Upsert one attempt. Assignments run left to right in MariaDB, so `outcome`
-# and `waktu` are only replaced while the step is not yet done, and done_at
-# (last) keeps the first success.
+# and `waktu` are only replaced while the step is not yet done (or by an accepted
+# correction, which moves `waktu` to the corrected time), and done_at (last) keeps
+# the first success. A correction refused for good stores its digest while `waktu`
+# stays the accepted one: that pair says "not again unchanged" (plan.corrections).
 _RECORD = """
 INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, payload_hash, outcome, code,
                     message, attempts, first_try, last_try, done_at)
@@ -58,8 +66,9 @@ VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, %(payloa
         IF(%(succeeded)s, UTC_TIMESTAMP(3), NULL))
 ON DUPLICATE KEY UPDATE
     outcome = IF(done_at IS NULL, VALUES(outcome), outcome),
-    waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
-    payload_hash = IF(done_at IS NULL, VALUES(payload_hash), payload_hash),
+    waktu = IF(done_at IS NULL OR %(corrected)s, VALUES(waktu), waktu),
+    payload_hash = IF(done_at IS NULL OR %(corrected)s OR %(refused)s,
+                      VALUES(payload_hash), payload_hash),
     code = VALUES(code),
     message = VALUES(message),
     attempts = attempts + 1,
@@ -70,16 +79,33 @@ ON DUPLICATE KEY UPDATE
 # All steps of one booking at one upstream, for the job that sends them.
 _FOR_BOOKING = (
     "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
-    " code, message, attempts, first_try, last_try, done_at"
+    " code, message, attempts, first_try, last_try, done_at, wakturs, confirmed_at"
     " FROM ledger WHERE upstream = %s AND kodebooking = %s"
 )
 
 # Every step of these bookings at one upstream, for a producer cycle (one query per batch).
 _FOR_BOOKINGS = (
     "SELECT upstream, kodebooking, step, taskid, waktu, payload_hash, outcome,"
-    " code, message, attempts, first_try, last_try, done_at"
+    " code, message, attempts, first_try, last_try, done_at, wakturs, confirmed_at"
     " FROM ledger WHERE upstream = %s AND kodebooking IN ({marks})"
 )
+
+# A read-back found the step held upstream: keep BPJS's receive time and confirm it. A
+# step another sender delivered (Khanza's own) has no row yet and gets one, done now.
+# Assignments run left to right, so `outcome` is replaced only while not yet done.
+_CONFIRM = """
+INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, outcome, message, attempts,
+                    first_try, last_try, done_at, wakturs, confirmed_at)
+VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, 'already_done',
+        'held upstream (read back)', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),
+        %(wakturs)s, UTC_TIMESTAMP(3))
+ON DUPLICATE KEY UPDATE
+    outcome = IF(done_at IS NULL, 'already_done', outcome),
+    waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
+    done_at = COALESCE(done_at, VALUES(done_at)),
+    wakturs = VALUES(wakturs),
+    confirmed_at = COALESCE(confirmed_at, VALUES(confirmed_at))
+"""
 
 # Which of these bookings' steps are done, for a producer cycle (one query per batch).
 _DONE_FOR = (
@@ -90,7 +116,7 @@ _DONE_FOR = (
 
 def _entry(row: Sequence[object]) -> LedgerEntry:
     (upstream, kodebooking, step, taskid, waktu, digest, outcome, code, message, attempts,
-     first_try, last_try, done_at) = row
+     first_try, last_try, done_at, wakturs, confirmed_at) = row
     return LedgerEntry(
         upstream=str(upstream), kodebooking=str(kodebooking), step=str(step),
         taskid=None if taskid is None else int(str(taskid)),
@@ -100,6 +126,8 @@ def _entry(row: Sequence[object]) -> LedgerEntry:
         message=None if message is None else str(message), attempts=int(str(attempts)),
         first_try=first_try, last_try=last_try,  # type: ignore[arg-type]
         done_at=done_at,  # type: ignore[arg-type]
+        wakturs=None if wakturs is None else str(wakturs),
+        confirmed_at=confirmed_at,  # type: ignore[arg-type]
     )
 
 
@@ -123,14 +151,28 @@ class Ledger:
         taskid: int | None = None,
         waktu: int | None = None,
         payload_hash: str | None = None,
+        correction: bool = False,
     ) -> None:
+        """One attempt; ``correction``: a PUT of a new time for an accepted step."""
         params = {
             "upstream": upstream, "kodebooking": kodebooking, "step": step, "taskid": taskid,
             "waktu": waktu, "payload_hash": payload_hash, "outcome": outcome.value, "code": code,
             "message": (message or "")[:1000] or None, "succeeded": outcome.succeeded,
+            "corrected": correction and outcome.succeeded,
+            "refused": correction and outcome is Outcome.PERMANENT,
         }
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(_RECORD, params)
+
+    async def confirm(
+        self, upstream: str, kodebooking: str, step: str, *, taskid: int | None = None,
+        waktu: int | None = None, wakturs: str | None = None,
+    ) -> None:
+        """Record that a read-back found ``step`` held upstream (never un-done later)."""
+        params = {"upstream": upstream, "kodebooking": kodebooking, "step": step,
+                  "taskid": taskid, "waktu": waktu, "wakturs": (wakturs or None)}
+        async with self._pool.acquire() as connection, connection.cursor() as cursor:
+            await cursor.execute(_CONFIRM, params)
 
     async def entries(self, upstream: str, kodebooking: str) -> dict[str, LedgerEntry]:
         async with self._pool.acquire() as connection, connection.cursor() as cursor:

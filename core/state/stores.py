@@ -15,6 +15,7 @@ from core.state.binlog import BinlogPositions
 from core.state.deadletters import DeadLetters
 from core.state.kebutuhan import KebutuhanStore
 from core.state.ledger import Ledger
+from core.state.readback import Readbacks
 from core.state.reports import DailyReports
 from core.state.shk import ShkStore
 
@@ -32,6 +33,7 @@ class Stores:
     bed_mapping: BedMappingStore
     id_tt: MariaDbIdTtStore
     binlog: BinlogPositions
+    readbacks: Readbacks
 
     @classmethod
     def over(cls, pool: aiomysql.Pool) -> Stores:
@@ -40,4 +42,5 @@ class Stores:
             dead_letters=DeadLetters(pool), kebutuhan=KebutuhanStore(pool), shk=ShkStore(pool),
             bed_mapping=BedMappingStore(pool), id_tt=MariaDbIdTtStore(pool),
             binlog=BinlogPositions(pool),
+            readbacks=Readbacks(pool),
         )

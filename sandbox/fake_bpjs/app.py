@@ -137,6 +137,22 @@ async def _fake_booking(request: web.Request) -> web.Response:
     return web.json_response(booking.snapshot())
 
 
+async def _fake_seed(request: web.Request) -> web.Response:
+    """``{"body": <antrean/add body>, "tasks": {"3": epoch_ms, ...}, "batal": null}``."""
+    data = await _body(request)
+    body = None if data is None else data.get("body")
+    tasks = {} if data is None else data.get("tasks") or {}
+    if not isinstance(body, dict) or "kodebooking" not in body or not isinstance(tasks, dict):
+        return web.json_response({"error": "need body with kodebooking, tasks as an object"},
+                                 status=400)
+    try:
+        held = {int(k): int(v) for k, v in tasks.items()}
+    except (TypeError, ValueError):
+        return web.json_response({"error": "tasks must map taskid to epoch ms"}, status=400)
+    booking = request.app[STATE_KEY].seed(body, held, batal=data.get("batal") if data else None)
+    return web.json_response(booking.snapshot())
+
+
 async def _fake_reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     return web.json_response({"reset": True})
@@ -180,6 +196,7 @@ def create_app(config: FakeBpjsConfig | None = None) -> web.Application:
                        "/jampraktek/{jampraktek}", _get(_per_jadwal))
     app.router.add_get("/_fake/bookings", _fake_bookings)
     app.router.add_get("/_fake/bookings/{kodebooking}", _fake_booking)
+    app.router.add_post("/_fake/seed", _fake_seed)
     app.router.add_delete("/_fake/state", _fake_reset)
     return app
 

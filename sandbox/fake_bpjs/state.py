@@ -126,6 +126,24 @@ class FakeBpjsState:
         self.bookings[str(body["kodebooking"])] = Booking(dict(body), self._now_ms())
         return OK
 
+    def seed(
+        self, body: dict[str, Any], tasks: dict[int, int] | None = None, *,
+        batal: str | None = None, received: int | None = None,
+    ) -> Booking:
+        """Hold a booking as if BPJS had accepted it before, no rules checked.
+
+        For tests and the demo: a partial history (tasks Khanza's sender marked sent
+        that never arrived), a task at another time than Khanza's, a booking Khanza
+        lacks. ``tasks`` maps taskid to the epoch ms BPJS holds; ``received`` is the
+        "wakturs" of each (default: now).
+        """
+        at = self._now_ms() if received is None else received
+        booking = Booking(dict(body), at, batal=batal)
+        for taskid, waktu in (tasks or {}).items():
+            booking.tasks[int(taskid)] = Task(int(taskid), int(waktu), at)
+        self.bookings[booking.kodebooking] = booking
+        return booking
+
     def update_waktu(self, body: dict[str, Any]) -> Answer:
         taskid, waktu = _int(body.get("taskid")), _int(body.get("waktu"))
         if taskid not in TASK_NAMES or waktu is None:

@@ -31,7 +31,7 @@ from core.khanza.snapshot import BookingSnapshot
 from core.khanza.writes.writeback import write_back
 from core.logging import mask
 from core.observe import current_job_id
-from core.plan import Plan, Step, pending, plan_bpjs, plan_sirs
+from core.plan import Plan, Step, corrections, pending, plan_bpjs, plan_sirs
 from worker.jobs.policy import retry_or_bury
 from worker.jobs.send import Sent, send_bpjs, send_sirs
 from worker.services import Services
@@ -100,6 +100,8 @@ async def _pass(services: Services, function: str, kodebooking: str, force: bool
     plan = planner(snapshot, services.options.zone, configured)
     recorded = snapshot.recorded if upstream == "bpjs" else frozenset()
     steps = pending(plan, entries, recorded=recorded, force=force)
+    if upstream == "sirs":  # only RS Online can correct an accepted task time (PUT)
+        steps += corrections(plan, entries)
     done = 0
     for step in steps:
         if not await _send(services, upstream, sender, plan, step, snapshot):
@@ -139,6 +141,7 @@ async def _send(
             booking_job_id(function, snapshot.kodebooking), function, [snapshot.kodebooking],
             upstream=upstream, outcome=exc.outcome, code=exc.code,
             message=f"{step.name}: {exc.message}", attempts=1,
+            step=step.name, payload_hash=step.digest, visit=snapshot.visit(),
         )
         logger.warning("%s %s refused for good (dead letter %d): %s", upstream, step.name,
                        letter, exc.message)
@@ -153,6 +156,7 @@ async def _record_success(
     await services.ledger.record(
         upstream, snapshot.kodebooking, step.name, sent.outcome, code=sent.code,
         message=sent.message, taskid=step.taskid, waktu=step.waktu, payload_hash=step.digest,
+        correction=step.kind == "correct",
     )
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("%s %s %s -> %s (norm %s)", upstream, snapshot.kodebooking, step.name,
@@ -168,4 +172,5 @@ async def _record_failure(
     await services.ledger.record(
         upstream, snapshot.kodebooking, step.name, exc.outcome, code=exc.code,
         message=exc.message, taskid=step.taskid, waktu=step.waktu, payload_hash=step.digest,
+        correction=step.kind == "correct",
     )

@@ -95,6 +95,8 @@ async def send_sirs(services: Services, step: Step) -> Sent:
     async def call() -> Sent:
         if step.kind == "add":
             result = await api.post_antrian(_model(Antrian, step, "sirs"))
+        elif step.kind == "correct":  # Khanza changed an accepted task time
+            result = await api.put_task(_model(AntrianTask, step, "sirs"))
         else:
             result = await api.post_task(_model(AntrianTask, step, "sirs"))
         return Sent(result.outcome, result.status, result.message)

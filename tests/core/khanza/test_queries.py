@@ -15,7 +15,7 @@ from types import ModuleType
 import aiomysql
 import pytest
 
-from core.khanza import antrean, beds, bookings, farmasi, tasks
+from core.khanza import antrean, beds, bookings, farmasi, mapping, sep, tasks
 from core.khanza.queries import ALL_QUERIES, BIG_TABLES, OPTIONAL_TABLES, executable
 from core.khanza.tasks import fetch_all
 from sandbox.services import MariaDBServer
@@ -87,7 +87,7 @@ def aliases(sql: str) -> dict[str, str]:
 
 
 def test_registry_lists_every_statement_and_all_are_read_only() -> None:
-    modules: list[ModuleType] = [bookings, tasks, beds, antrean, farmasi]
+    modules: list[ModuleType] = [bookings, tasks, beds, antrean, farmasi, sep, mapping]
     constants = {
         value for module in modules for name, value in vars(module).items()
         if name.isupper() and not name.startswith("_") and isinstance(value, str)
