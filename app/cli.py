@@ -34,8 +34,6 @@ from core.errors import BridgeError, UnavailableError
 
 __all__ = ["build_parser", "main"]
 
-logger = logging.getLogger(__name__)
-
 _COMMANDS = (check, daemon, queue, dashboard, bpjs, sirs, beds, reconcile, report, wsrs)
 
 

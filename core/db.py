@@ -8,8 +8,6 @@ is a few small queries per cycle (see README, design notes).
 
 from __future__ import annotations
 
-import logging
-
 import aiomysql
 import pymysql
 
@@ -17,8 +15,6 @@ from core.errors import ConfigError, UnavailableError
 from core.settings import DatabaseUrl
 
 __all__ = ["connect", "connection_error", "create_pool", "describe_error"]
-
-logger = logging.getLogger(__name__)
 
 
 def _params(url: DatabaseUrl) -> dict[str, object]:

@@ -18,12 +18,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.errors import BridgeError
+
 __all__ = ["LoopState", "Loops", "Unhealthy", "supervise"]
 
 logger = logging.getLogger(__name__)
 
 
-class Unhealthy(Exception):
+class Unhealthy(BridgeError):
     """At least one loop has had no good iteration for too long."""
 
 

@@ -8,14 +8,11 @@ shifting a time here. Matching is on the upstream's words, like
 
 from __future__ import annotations
 
-import logging
 import re
 
 from core.errors import Outcome
 
 __all__ = ["DATA_ERROR_HINTS", "hint", "is_data_error"]
-
-logger = logging.getLogger(__name__)
 
 # (pattern on the message, hint, is a data error in Khanza)
 DATA_ERROR_HINTS: tuple[tuple[str, str, bool], ...] = (

@@ -9,8 +9,7 @@ hold for every line, whatever module wrote it:
 * configured secrets never appear: a filter replaces each one with
   ``**********`` as a last line of defence behind code that never logs them;
 * patient identifiers (NIK, BPJS card number, phone, medical-record number)
-  are masked by ``mask`` where code logs them on purpose, keeping the last four
-  characters so that staff can still tell two patients apart.
+  are masked by ``core.masking.mask`` where code logs them on purpose.
 """
 
 from __future__ import annotations
@@ -21,17 +20,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["SecretFilter", "ZonedFormatter", "mask", "setup_logging"]
+from core.masking import hide_secrets
 
-_MASK = "**********"
-
-
-def mask(value: object, keep: int = 4) -> str:
-    """Mask an identifier, keeping only its last ``keep`` characters."""
-    text = "" if value is None else str(value)
-    if len(text) <= keep:
-        return "*" * len(text)
-    return "*" * (len(text) - keep) + text[-keep:]
+__all__ = ["SecretFilter", "ZonedFormatter", "setup_logging"]
 
 
 class SecretFilter(logging.Filter):
@@ -46,14 +37,10 @@ class SecretFilter(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        cleaned = message
-        for secret in self._secrets:
-            cleaned = cleaned.replace(secret, _MASK)
+        cleaned = hide_secrets(message, self._secrets)
         if record.exc_info and record.exc_info[1] is not None:
             exc_text = logging.Formatter().formatException(record.exc_info)
-            for secret in self._secrets:
-                exc_text = exc_text.replace(secret, _MASK)
-            record.exc_text = exc_text
+            record.exc_text = hide_secrets(exc_text, self._secrets)
             record.exc_info = None
         if cleaned != message:
             record.msg = cleaned

@@ -1,4 +1,7 @@
-"""Removing patient identifiers and secrets from anything we store or show.
+"""Removing patient identifiers and secrets from anything we log, store or show.
+
+The one place that knows how: log lines (``core.logging``'s filter), the audit
+log, dead letters, upstream error texts and the dashboard all call these.
 
 The audit log keeps request and response bodies so that staff can see exactly
 what was sent, but the state database is read by more people than the SIMRS
@@ -9,12 +12,13 @@ any configured secret is replaced wherever it appears.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from core.logging import mask
+__all__ = ["HIDDEN", "PATIENT_KEYS", "hide_secrets", "mask", "redact", "redact_text", "scrub_text"]
 
-__all__ = ["PATIENT_KEYS", "redact", "redact_text"]
+HIDDEN = "**********"
 
 # Field names of both protocols that identify a patient.
 PATIENT_KEYS = frozenset({
@@ -22,6 +26,23 @@ PATIENT_KEYS = frozenset({
     "nomorkk", "nama", "nama_pasien", "nama_ibu", "nama_anak", "alamat", "tanggallahir",
     "tgllahir", "nomorreferensi", "noidentitas",
 })
+
+
+def mask(value: object, keep: int = 4) -> str:
+    """Mask an identifier, keeping only its last ``keep`` characters so staff can still
+    tell two patients apart."""
+    text = "" if value is None else str(value)
+    if len(text) <= keep:
+        return "*" * len(text)
+    return "*" * (len(text) - keep) + text[-keep:]
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced, longest first so one containing another goes
+    whole; empty secrets are skipped."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
@@ -40,8 +61,7 @@ def _walk(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, list):
         return [_walk(item, secrets) for item in value]
     if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "**********")
+        return hide_secrets(value, secrets)
     return value
 
 
@@ -50,9 +70,18 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     try:
         parsed = json.loads(text)
     except (ValueError, TypeError):
-        out = text
-        for secret in secrets:
-            if secret:
-                out = out.replace(secret, "**********")
-        return out
+        return hide_secrets(text, secrets)
     return json.dumps(redact(parsed, secrets), ensure_ascii=False, separators=(",", ":"))
+
+
+# NIK (16 digits), BPJS card (13 digits), Indonesian mobile numbers.
+_IDENTIFIER = re.compile(r"(?<!\d)(?:\d{16}|\d{13}|(?:\+?62|0)8\d{7,11})(?!\d)")
+
+
+def scrub_text(text: str | None, secrets: Iterable[str]) -> str:
+    """Free text from an upstream or the database, fit to show: redacted like a body,
+    and any identifier-shaped number inside it masked."""
+    if not text:
+        return ""
+    cleaned = redact_text(text, list(secrets))
+    return _IDENTIFIER.sub(lambda m: mask(m.group(0)), cleaned)

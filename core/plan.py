@@ -11,7 +11,6 @@ task n-1 and a shifted time would falsify the hospital's service times.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,8 +22,6 @@ from core.khanza.tasks import is_zero
 from core.state.ledger import LedgerEntry
 
 __all__ = ["Plan", "Step", "corrections", "pending", "plan_bpjs", "plan_sirs"]
-
-logger = logging.getLogger(__name__)
 
 Kind = Literal["add", "task", "farmasi", "batal", "correct"]
 

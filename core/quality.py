@@ -13,7 +13,6 @@ are not Khanza visits.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +21,6 @@ from typing import Any
 from core.state.readback import ReadbackRow
 
 __all__ = ["UNMAPPED", "DayQuality", "PoliQuality", "summarize"]
-
-logger = logging.getLogger(__name__)
 
 UNMAPPED = "(no BPJS poli)"
 

@@ -20,7 +20,6 @@ to the ledger and the live path and is not part of a verdict.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,8 +42,6 @@ __all__ = [
     "compare",
     "needs_reading",
 ]
-
-logger = logging.getLogger(__name__)
 
 # Steps a read-back can see: the booking (pendaftaran), its tasks and its cancellation.
 CHECKABLE = frozenset({"add", "task", "batal"})

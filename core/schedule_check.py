@@ -10,7 +10,6 @@ fetches both sides (``worker/jobs/schedule.py``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,8 +18,6 @@ from core.bpjs.models import Dokter, JadwalDokter, Poli
 from core.khanza.mapping import KhanzaMappings
 
 __all__ = ["Finding", "check_schedules"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

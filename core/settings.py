@@ -14,7 +14,6 @@ configuration. A production install overrides them in the env file.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -44,8 +43,6 @@ __all__ = [
     "env_file_path",
     "load_settings",
 ]
-
-logger = logging.getLogger(__name__)
 
 ENV_PREFIX = "SIMRS_BRIDGE_"
 ENV_FILE = Path("/etc/simrs-bridge/env")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -35,8 +34,6 @@ from core.khanza.bookings import HARI
 from core.settings import DatabaseUrl
 
 __all__ = ["STEP_GAP", "Counts", "HospitalDay"]
-
-logger = logging.getLogger(__name__)
 
 STEP_GAP = 2.0  # seconds between two steps of one visit
 PATIENTS = 60

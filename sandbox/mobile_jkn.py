@@ -9,7 +9,6 @@ the demo (bookings arrive during the simulated day) and by tests.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,8 +16,6 @@ from typing import Any
 import aiohttp
 
 __all__ = ["MobileJkn", "Patient", "WsrsAnswer"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ the day's pending work, nothing more.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from core import db
@@ -17,8 +16,6 @@ from core.settings import Settings
 from sandbox.fake_bpjs import FakeBpjsState
 
 __all__ = ["DAY", "preload_what_bpjs_already_has"]
-
-logger = logging.getLogger(__name__)
 
 DAY = date(2025, 1, 15)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -28,8 +27,6 @@ __all__ = [
     "free_port",
     "wait_for_port",
 ]
-
-logger = logging.getLogger(__name__)
 
 _RUNNING: set[subprocess.Popen[bytes]] = set()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import time
 from collections.abc import Mapping
@@ -24,8 +23,6 @@ import aiohttp
 from core.errors import RetryableError
 
 __all__ = ["HttpAnswer", "decode_json", "exchange", "new_session"]
-
-logger = logging.getLogger(__name__)
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")

@@ -10,7 +10,6 @@ so ``close`` (the worker's on_shutdown) flushes both before the pools close.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import aiomysql
@@ -31,8 +30,6 @@ from worker.ratelimit import RateLimit, UpstreamLimiter
 from worker.sirs.endpoints import RsOnline
 
 __all__ = ["Services", "open_services"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from core.khanza.writes.patients import NewPatient, register_patient
 from core.khanza.writes.refusal import Refused
 from core.khanza.writes.registration import KETERANGAN, BookingRequest, book
 from core.khanza.writes.schedule import find_schedule
-from core.logging import mask
+from core.masking import mask
 from core.queue import enqueue
 from wsrs.app import Answer, Handler, Service
 from wsrs.models import (

@@ -14,13 +14,15 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from core.errors import BridgeError
+
 __all__ = ["ALGORITHM", "TokenError", "Tokens", "same"]
 
 ALGORITHM = "HS256"
 MIN_KEY = 32
 
 
-class TokenError(Exception):
+class TokenError(BridgeError):
     """A token that is missing, forged, for another user, or expired: ``message`` says which."""
 
     def __init__(self, message: str) -> None:

@@ -6,12 +6,14 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from core.errors import BridgeError
+
 __all__ = ["CommandError", "Handler", "Subparsers"]
 
 Handler = Callable[[argparse.Namespace], Awaitable[int]]
 
 
-class CommandError(Exception):
+class CommandError(BridgeError):
     """Bad input on the command line: printed as one line, exit code 2."""
 
 

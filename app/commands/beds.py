@@ -16,7 +16,6 @@ import argparse
 import csv
 import io
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +31,7 @@ from core import db
 from core.beds import desired_groups
 from core.errors import ConfigError, UpstreamError
 from core.keys import BEDS_STATUS
-from core.khanza.beds import WardCount, load_ward_counts
+from core.khanza.beds import WardCount, known_wards, load_ward_counts
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.sirs.models import BedGroup, explain
 from core.state.beds import BedMapping, BedMappingStore
@@ -42,11 +41,7 @@ from worker.sirs.endpoints import RsOnline
 
 __all__ = ["HEADER", "parse_mapping", "probe_unmapped", "register"]
 
-logger = logging.getLogger(__name__)
-
 HEADER = ("kd_bangsal", "kelas", "id_tt", "ruang", "covid")
-_KAMAR_CLASSES = "SELECT DISTINCT kd_bangsal, kelas FROM kamar WHERE kd_bangsal IS NOT NULL"
-_BANGSAL = "SELECT kd_bangsal FROM bangsal"
 
 
 def _ward(kd_bangsal: str, kelas: str | None) -> str:
@@ -121,12 +116,7 @@ async def _khanza(settings: Settings) -> tuple[set[str], set[tuple[str, str | No
                                                 list[WardCount]]:
     connection = await db.connect(settings.khanza_db_url, setting=f"{ENV_PREFIX}KHANZA_DB_URL")
     try:
-        async with connection.cursor() as cursor:
-            await cursor.execute(_BANGSAL)
-            bangsal = {str(r[0]) for r in await cursor.fetchall()}
-            await cursor.execute(_KAMAR_CLASSES)
-            classes = {(str(b), None if k is None else str(k)) for b, k in
-                       await cursor.fetchall()}
+        bangsal, classes = await known_wards(connection)
         return bangsal, classes, await load_ward_counts(connection)
     except pymysql.err.MySQLError as exc:
         raise ConfigError(f"{ENV_PREFIX}KHANZA_DB_URL: {db.describe_error(exc)}") from None

@@ -33,8 +33,6 @@ from worker.bpjs.client import BpjsClient, BpjsResult
 
 __all__ = ["register"]
 
-logger = logging.getLogger(__name__)
-
 
 def _code(code: str | None) -> int | str | None:
     return int(code) if code is not None and code.isdigit() else code

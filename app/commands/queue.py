@@ -9,7 +9,6 @@ payload is sent again even though it did not change).
 from __future__ import annotations
 
 import argparse
-import logging
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -36,8 +35,6 @@ from core.state.reports import DailyReports
 from core.timefmt import human
 
 __all__ = ["register"]
-
-logger = logging.getLogger(__name__)
 
 
 async def _refuse_what_cannot_run(settings: Settings, args: argparse.Namespace) -> None:

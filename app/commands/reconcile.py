@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from dataclasses import asdict
 from datetime import date
 
@@ -25,8 +24,6 @@ from worker.jobs.reconcile import ReconcileReport, reconcile_day
 from worker.services import open_services
 
 __all__ = ["print_report", "register"]
-
-logger = logging.getLogger(__name__)
 
 
 def _day(text: str) -> date:

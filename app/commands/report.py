@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from datetime import date
 
 from app.commands.base import CommandError, Subparsers
@@ -20,8 +19,6 @@ from core.settings import ENV_PREFIX, load_settings
 from core.state.readback import Readbacks
 
 __all__ = ["register"]
-
-logger = logging.getLogger(__name__)
 
 
 async def _quality(args: argparse.Namespace) -> int:

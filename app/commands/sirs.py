@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import re
 import sys
 from datetime import date
@@ -27,8 +26,6 @@ from worker.sirs.client import ENVELOPE_KEYS, SirsClient
 from worker.sirs.endpoints import RsOnline
 
 __all__ = ["register"]
-
-logger = logging.getLogger(__name__)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RESOURCES = {name.lower(): name for name in ENVELOPE_KEYS}

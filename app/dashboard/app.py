@@ -28,13 +28,14 @@ from redis.exceptions import RedisError
 
 from app.dashboard.data import Figures, Sources, gather
 from app.dashboard.metrics import CONTENT_TYPE, AuditCounters, render, render_down
-from app.dashboard.page import login_page, render_page, scrub
+from app.dashboard.page import login_page, render_page
 from app.dashboard.quality import load_quality, render_quality
 from app.replay import checkable, replay, unchanged_refusal
 from core import db
 from core.errors import ConfigError
 from core.hints import hint
 from core.khanza.options import khanza_options
+from core.masking import scrub_text
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings
 from core.state.migrate import migrate
@@ -120,7 +121,7 @@ async def index(request: web.Request) -> web.Response:
     except _DOWN as exc:
         logger.warning("dashboard: cannot read the shared state: %s", exc)
         return _html(login_page(f"Redis or the state database does not answer: "
-                                f"{scrub(str(exc), settings.secrets())}"), status=503)
+                                f"{scrub_text(str(exc), settings.secrets())}"), status=503)
     flash = None
     if "replayed" in request.query:
         flash = f"Dead letter {request.query['replayed']} queued again."
@@ -155,11 +156,11 @@ async def api_figures(request: web.Request) -> web.Response:
     data = dataclasses.asdict(figures)
     for letter in data["dead_letters"]:
         letter["hint"] = hint(letter["outcome"], letter["message"])
-        letter["message"] = scrub(letter["message"], secrets)
+        letter["message"] = scrub_text(letter["message"], secrets)
         letter.pop("args", None)
     data["wsrs"] = {
         "calls": figures.wsrs.calls, "refused": figures.wsrs.refused,
-        "reasons": {scrub(k, secrets): v for k, v in figures.wsrs.reasons.items()},
+        "reasons": {scrub_text(k, secrets): v for k, v in figures.wsrs.reasons.items()},
         "p95_ms": {e: figures.wsrs.p95(e) for e in figures.wsrs.calls},
     }
     for name, x in figures.upstreams.items():
@@ -263,7 +264,7 @@ async def api_quality(request: web.Request) -> web.Response:
     secrets = request.app[SETTINGS].secrets()
     for poli in data["polis"]:
         for item in poli["incomplete"]:
-            item["reason"] = scrub(item["reason"], secrets)
+            item["reason"] = scrub_text(item["reason"], secrets)
     return web.json_response(data, headers=_HEADERS)
 
 

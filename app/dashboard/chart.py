@@ -6,7 +6,6 @@ a hospital network without internet and under a strict Content-Security-Policy.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -14,8 +13,6 @@ from zoneinfo import ZoneInfo
 from app.dashboard.data import Bucket
 
 __all__ = ["throughput_chart"]
-
-logger = logging.getLogger(__name__)
 
 W, H = 520, 150
 LEFT, RIGHT, TOP, BOTTOM = 34, 44, 10, 22

@@ -24,7 +24,6 @@ series the example alert rules (``deploy/prometheus/alerts.yml``) page on.
 from __future__ import annotations
 
 import bisect
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,8 +43,6 @@ from app.dashboard.data import UPSTREAMS, Figures
 from app.dashboard.wsrs import wsrs_metrics
 
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "AuditCounters", "render", "render_down"]
-
-logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)

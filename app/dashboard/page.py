@@ -9,9 +9,6 @@ card or phone number: what staff see here must not identify a patient.
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -21,27 +18,13 @@ from app.dashboard.chart import throughput_chart
 from app.dashboard.data import SUCCESS, Figures, UpstreamFigures, total
 from app.dashboard.style import STYLE
 from app.dashboard.wsrs import wsrs_card
-from core.logging import mask
-from core.masking import redact_text
+from core.masking import scrub_text
 
-__all__ = ["REFRESH_SECONDS", "login_page", "render_page", "scrub"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["REFRESH_SECONDS", "login_page", "render_page"]
 
 REFRESH_SECONDS = 10
 NAMES = {"bpjs": "BPJS Antrean RS", "sirs": "Kemenkes RS Online"}
 OUTCOMES = ("done", "already_done", "retry", "fix_then_retry", "blocked", "permanent")
-# NIK (16 digits), BPJS card (13 digits), Indonesian mobile numbers.
-_IDENTIFIER = re.compile(r"(?<!\d)(?:\d{16}|\d{13}|(?:\+?62|0)8\d{7,11})(?!\d)")
-
-
-def scrub(text: str | None, secrets: Iterable[str]) -> str:
-    if not text:
-        return ""
-    cleaned = redact_text(text, list(secrets))
-    return _IDENTIFIER.sub(lambda m: mask(m.group(0)), cleaned)
-
-
 def _when(at: datetime | None, now: datetime, zone: ZoneInfo) -> str:
     if at is None:
         return '<span class="muted">never</span>'
@@ -179,7 +162,8 @@ def _reports(f: Figures, zone: ZoneInfo, secrets: list[str]) -> str:
         f"<tr><td>{escape(r.kind)}</td><td>{r.tanggal:%Y-%m-%d}</td>"
         f"<td>{_when(r.sent_at, f.now, zone)}</td>"
         f"<td>{_badge('sent', 'ok') if r.current else _badge('pending', 'warn')}</td>"
-        f"<td>{escape(r.last_outcome or '')} {escape(scrub(r.last_message, secrets))}</td></tr>"
+        f"<td>{escape(r.last_outcome or '')} "
+        f"{escape(scrub_text(r.last_message, secrets))}</td></tr>"
         for r in f.reports)
     return ((f"<ul>{last}</ul>" if last else '<p class="muted">No daily report sent yet.</p>')
             + (f'<table><tr><th>kind</th><th>tanggal</th><th>last sent</th><th></th>'
@@ -223,14 +207,15 @@ def _dead_letters(f: Figures, zone: ZoneInfo, secrets: list[str], can_act: bool,
                   if can_act else "")
         code = f" {escape(d.code)}" if d.code else ""
         visit = " ".join(f"{k}={v}" for k, v in (d.visit or {}).items() if v)
-        extra = (f'<br><span class="muted">{escape(scrub(visit, secrets))}</span>' if visit
+        extra = (f'<br><span class="muted">{escape(scrub_text(visit, secrets))}</span>' if visit
                  else "") + f"<br><em>What to do: {escape(d.hint)}</em>"
         rows.append(
             f'<tr data-letter="{d.id}"><td>{d.id}</td><td>{_when(d.failed_at, f.now, zone)}</td>'
-            f"<td><code>{escape(scrub(d.job_id, secrets))}</code></td>"
+            f"<td><code>{escape(scrub_text(d.job_id, secrets))}</code></td>"
             f"<td>{escape(NAMES.get(d.upstream or '', d.upstream or ''))}</td>"
             f"<td>{escape(d.outcome)}{code}</td>"
-            f'<td class="msg">{escape(scrub(d.message, secrets))}{extra}</td><td>{d.attempts}</td>'
+            f'<td class="msg">{escape(scrub_text(d.message, secrets))}{extra}</td>'
+            f"<td>{d.attempts}</td>"
             f"<td>{action}</td></tr>")
     return (note + "<table><tr><th>#</th><th>failed</th><th>job</th><th>upstream</th>"
             "<th>outcome</th><th>upstream's message</th><th>tries</th><th></th></tr>"
@@ -271,7 +256,7 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
 <section class="card"><h2>Bed availability</h2>{_beds(f, zone)}</section>
 </div>
 <section class="card"><h2>Outcomes</h2>{_outcomes(f)}</section>
-{wsrs_card(f.wsrs, lambda text: scrub(text, secrets))}
+{wsrs_card(f.wsrs, lambda text: scrub_text(text, secrets))}
 <section class="card"><h2>Daily reports to RS Online</h2>{_reports(f, zone, secrets)}</section>
 </main>
 <footer class="muted">Prometheus: <a href="metrics">/metrics</a></footer>

@@ -6,21 +6,18 @@ and every reason scrubbed of secrets and patient identifiers.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date
 from html import escape
 
 import aiomysql
 
-from app.dashboard.page import scrub
 from app.dashboard.style import STYLE
+from core.masking import scrub_text
 from core.quality import DayQuality, summarize
 from core.state.readback import Readbacks
 
 __all__ = ["load_quality", "render_quality"]
-
-logger = logging.getLogger(__name__)
 
 
 async def load_quality(state: aiomysql.Pool, day: date) -> DayQuality:
@@ -36,8 +33,8 @@ def render_quality(quality: DayQuality, secrets: Iterable[str]) -> str:
                     f"</td><td>{poli.share:.1%}</td></tr>")
         for kode, reason in poli.incomplete:
             rows.append(f'<tr class="muted"><td>{escape(kode)}</td>'
-                        f'<td colspan="2">{escape(scrub(reason, secrets))}</td></tr>')
-    strangers = "".join(f"<li>{escape(kode)}: {escape(scrub(reason, secrets))}</li>"
+                        f'<td colspan="2">{escape(scrub_text(reason, secrets))}</td></tr>')
+    strangers = "".join(f"<li>{escape(kode)}: {escape(scrub_text(reason, secrets))}</li>"
                         for kode, reason in quality.not_in_khanza)
     share = f"{quality.complete / quality.visits:.1%}" if quality.visits else "&ndash;"
     checked = escape(quality.last_checked or "never")

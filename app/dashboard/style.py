@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 __all__ = ["STYLE"]
-
-logger = logging.getLogger(__name__)
 
 STYLE = """
 :root { --ink:#1d2733; --muted:#66717f; --line:#dde3ea; --bg:#f4f6f9; --card:#fff;

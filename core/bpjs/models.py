@@ -13,7 +13,6 @@ fields accept both and most fields have defaults.
 
 from __future__ import annotations
 
-import logging
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,8 +35,6 @@ __all__ = [
     "UpdateJadwalDokter",
     "UpdateWaktu",
 ]
-
-logger = logging.getLogger(__name__)
 
 TANGGAL = r"^\d{4}-\d{2}-\d{2}$"
 JAM_PRAKTEK = r"^\d{2}:\d{2}-\d{2}:\d{2}$"

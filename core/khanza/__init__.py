@@ -7,8 +7,6 @@ lists them all for the drift and EXPLAIN tests.
 
 from __future__ import annotations
 
-import logging
-
 from core.khanza.beds import WardCount, load_ward_counts
 from core.khanza.bookings import load_booking, load_window, no_rawat_range
 from core.khanza.options import KhanzaOptions, TaskSources
@@ -22,5 +20,3 @@ __all__ = [
     "load_window",
     "no_rawat_range",
 ]
-
-logger = logging.getLogger(__name__)

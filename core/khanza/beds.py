@@ -9,16 +9,20 @@ decided elsewhere (the bed job); this module only counts.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import aiomysql
 
 from core.khanza.tasks import fetch_all
 
-__all__ = ["WARD_COUNTS", "WardCount", "load_ward_counts"]
-
-logger = logging.getLogger(__name__)
+__all__ = [
+    "ALL_BANGSAL",
+    "KAMAR_CLASSES",
+    "WARD_COUNTS",
+    "WardCount",
+    "known_wards",
+    "load_ward_counts",
+]
 
 # kamar and bangsal are small reference tables (one row per bed / ward, a few
 # hundred at most, no history), so reading them whole each cycle is cheap.
@@ -37,6 +41,23 @@ GROUP BY k.kd_bangsal, b.nm_bangsal, k.kelas
 ORDER BY k.kd_bangsal, k.kelas"""
 
 ACTIVE = "1"
+
+# For checking an operator's bed mapping (``beds mapping load``): every ward code, and every
+# (ward, class) pair that has beds at all, retired ones included.
+ALL_BANGSAL = "SELECT kd_bangsal FROM bangsal"
+KAMAR_CLASSES = "SELECT DISTINCT kd_bangsal, kelas FROM kamar WHERE kd_bangsal IS NOT NULL"
+
+
+async def known_wards(
+    conn: aiomysql.Connection,
+) -> tuple[set[str], set[tuple[str, str | None]]]:
+    """Ward codes, and (ward, class) pairs with beds, a mapping may name."""
+    async with conn.cursor() as cursor:
+        await cursor.execute(ALL_BANGSAL)
+        bangsal = {str(r[0]) for r in await cursor.fetchall()}
+        await cursor.execute(KAMAR_CLASSES)
+        classes = {(str(b), None if k is None else str(k)) for b, k in await cursor.fetchall()}
+    return bangsal, classes
 
 
 @dataclass(frozen=True)

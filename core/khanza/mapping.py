@@ -6,15 +6,11 @@ Small configuration tables (one row per poli, doctor, session), read whole;
 
 from __future__ import annotations
 
-import logging
-
 import aiomysql
 
 from core.khanza.tasks import Row, fetch_all
 
 __all__ = ["JADWAL_OF_DAY", "MAPING_DOKTER", "MAPING_POLI", "KhanzaMappings", "load_mappings"]
-
-logger = logging.getLogger(__name__)
 
 # Which Khanza poli reports as which BPJS (sub-specialist) poli. PK kd_poli_rs.
 MAPING_POLI = "SELECT kd_poli_rs, kd_poli_bpjs, nm_poli_bpjs FROM maping_poli_bpjs"

@@ -10,7 +10,6 @@ choose between reviewed queries but can never inject SQL.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,8 +26,6 @@ __all__ = [
     "TaskSources",
     "khanza_options",
 ]
-
-logger = logging.getLogger(__name__)
 
 # Task 99 is not configurable: it comes from the cancellation rows (bookings.py).
 CONFIGURABLE_TASKS = (1, 2, 3, 4, 5, 6, 7)

@@ -8,15 +8,12 @@ must be added here, or ``test_queries`` fails.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import date
 
 from core.khanza import antrean, beds, bookings, farmasi, mapping, sep, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
-
-logger = logging.getLogger(__name__)
 
 ALL_QUERIES: Mapping[str, str] = {
     "mobile_jkn_in_range": bookings.MOBILE_JKN_IN_RANGE,
@@ -35,6 +32,8 @@ ALL_QUERIES: Mapping[str, str] = {
     "racikan_table_exists": tasks.RACIKAN_TABLE_EXISTS,
     "racikan_for_resep": tasks.RACIKAN_FOR_RESEP,
     "ward_counts": beds.WARD_COUNTS,
+    "all_bangsal": beds.ALL_BANGSAL,
+    "kamar_classes": beds.KAMAR_CLASSES,
     # The WS RS's live queue reads (its locking reads are checked in tests/wsrs).
     "wsrs_day_figures": antrean.DAY_FIGURES,
     "wsrs_booking_of_kode": antrean.BOOKING_OF_KODE,
@@ -76,6 +75,8 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "racikan_table_exists": ("resep_dokter_racikan",),
     "racikan_for_resep": ("202501150001", "202501150002"),
     "ward_counts": (beds.ACTIVE,),
+    "all_bangsal": (),
+    "kamar_classes": (),
     "wsrs_day_figures": (3, "D001", _LO, _HI, _SAMPLE_DAY, "INT"),
     "wsrs_booking_of_kode": ("20250115000001",),
     "wsrs_prescription_of_booking": ("20250115000001",),

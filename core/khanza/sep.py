@@ -26,14 +26,11 @@ is a problem shown on the visit, not a body with an empty reference.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["SEP_IN_RANGE", "SEP_OF_VISIT", "Sep", "pick_seps", "referral"]
-
-logger = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 

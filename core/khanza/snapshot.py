@@ -12,7 +12,6 @@ of being guessed.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,12 +19,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.bpjs.models import AntreanAdd, FarmasiAdd
-from core.logging import mask
+from core.masking import mask
 from core.state.reports import payload_hash as state_payload_hash
 
 __all__ = ["TASK_ORDER", "BookingSnapshot", "Cancellation", "epoch_ms", "payload_hash"]
-
-logger = logging.getLogger(__name__)
 
 # The order BPJS accepts tasks in (reference §3.2); farmasi/add sits between 5 and 6.
 TASK_ORDER = (1, 2, 3, 4, 5, 6, 7)

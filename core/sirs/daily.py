@@ -8,7 +8,6 @@ filled in or checked here, before anything is sent.
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any
 
@@ -34,8 +33,6 @@ __all__ = [
     "Oksigen",
     "PcrNakes",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 # --- SDM / APD ----------------------------------------------------------------------------------

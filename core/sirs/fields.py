@@ -17,7 +17,6 @@ never a bool, a float such as ``2.0``, or more than ``COUNT_MAX``.
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,8 +46,6 @@ __all__ = [
     "Text",
     "Timestamp",
 ]
-
-logger = logging.getLogger(__name__)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^\d+$")

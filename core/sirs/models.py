@@ -8,7 +8,6 @@ place to import from (``from core.sirs.models import ...``).
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -63,8 +62,6 @@ __all__ = [
     "WriteResult",
     "explain",
 ]
-
-logger = logging.getLogger(__name__)
 
 RUANG_MAX = 100
 

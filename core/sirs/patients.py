@@ -7,7 +7,6 @@ here, before anything is sent, rather than learnt from a refusal upstream.
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -15,8 +14,6 @@ from pydantic import AfterValidator, Field, model_validator
 from core.sirs.fields import Code, Count, SirsModel, Tanggal, Text, Timestamp
 
 __all__ = ["Antrian", "AntrianTask", "HasilShk", "ShkPasien", "ShkQuery"]
-
-logger = logging.getLogger(__name__)
 
 
 # --- SHK (newborn congenital hypothyroidism screening) ------------------------------------------

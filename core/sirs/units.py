@@ -8,13 +8,10 @@ matches what Kemenkes expects even where the physics would say otherwise.
 
 from __future__ import annotations
 
-import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 __all__ = ["M3_PER_UNIT", "Unit", "to_m3"]
-
-logger = logging.getLogger(__name__)
 
 Unit = Literal["m3", "liter", "kg", "ton", "galon"]
 

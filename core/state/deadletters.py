@@ -9,7 +9,6 @@ replayable from there or from ``simrs-bridge dead-letters replay``.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +19,6 @@ from core.errors import Outcome
 from core.hints import hint, is_data_error
 
 __all__ = ["DeadLetter", "DeadLetters"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ exists upstream (PUT rather than POST). A payload RS Online refused for good
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,8 +21,6 @@ from core.errors import Outcome
 from core.state.reports import payload_hash
 
 __all__ = ["KebutuhanItem", "KebutuhanStore"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ Times are UTC.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +19,6 @@ import aiomysql
 from core.errors import Outcome
 
 __all__ = ["Ledger", "LedgerEntry"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ States:
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -26,8 +25,6 @@ from typing import Literal
 import aiomysql
 
 __all__ = ["STATES", "ReadbackRow", "Readbacks", "State"]
-
-logger = logging.getLogger(__name__)
 
 State = Literal["confirmed", "incomplete", "contradiction", "not_in_khanza"]
 STATES: tuple[State, ...] = ("confirmed", "incomplete", "contradiction", "not_in_khanza")

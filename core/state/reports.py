@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,8 +21,6 @@ import aiomysql
 from core.errors import Outcome
 
 __all__ = ["DailyReport", "DailyReports", "payload_hash"]
-
-logger = logging.getLogger(__name__)
 
 
 def payload_hash(payload: Mapping[str, object]) -> str:

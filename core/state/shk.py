@@ -16,7 +16,6 @@ travels through Redis, job logs or dead letters.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,8 +26,6 @@ from core.errors import Outcome
 from core.state.reports import payload_hash
 
 __all__ = ["ShkCase", "ShkHasilRow", "ShkPasienRow", "ShkStore"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

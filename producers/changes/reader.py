@@ -19,7 +19,6 @@ missing grant) is reported as ``Trouble`` and retried with a growing pause.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import time
@@ -52,8 +51,6 @@ __all__ = [
     "Transaction",
     "Trouble",
 ]
-
-logger = logging.getLogger(__name__)
 
 # A MariaDB GTID state: one domain-server-sequence per replication domain.
 GTID_STATE = re.compile(r"^\d+-\d+-\d+(,\d+-\d+-\d+)*$")

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.logging import mask
+from core.masking import mask
 
 __all__ = ["WATCHED", "Change", "Watched", "changes_in_rows"]
 

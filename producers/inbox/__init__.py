@@ -8,8 +8,6 @@ can be, retry what could not be stored yet.
 
 from __future__ import annotations
 
-import logging
-
 from producers.inbox.events import KINDS, Event, Rejected, parse
 from producers.inbox.reader import GROUP, Inbox, InboxStats, consumer_name
 from producers.inbox.store import InboxStores, NewestApplied
@@ -26,5 +24,3 @@ __all__ = [
     "consumer_name",
     "parse",
 ]
-
-logger = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ failing upstream hours later. ``docs/inbox.md`` is the human version of this.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from core.errors import BridgeError
 from core.keys import KEBUTUHAN_KINDS
-from core.logging import mask
+from core.masking import mask
 from core.sirs.models import REPORTS, HasilShk, Kebutuhan, ShkPasien, explain
 
 __all__ = [
@@ -37,8 +37,6 @@ __all__ = [
     "loggable",
     "parse",
 ]
-
-logger = logging.getLogger(__name__)
 
 REF = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
 REASON_MAX = 300
@@ -58,7 +56,7 @@ _NUMBER_ERRORS = frozenset({
 M = TypeVar("M", bound=BaseModel)
 
 
-class Rejected(Exception):
+class Rejected(BridgeError):
     """An entry that can never be stored; ``reason`` names the field at fault."""
 
     def __init__(self, reason: str) -> None:

@@ -17,7 +17,7 @@ import aiomysql
 from arq.connections import ArqRedis
 
 from core.keys import SIRS_REPORT, report_job_id
-from core.logging import mask
+from core.masking import mask
 from core.queue import enqueue, enqueue_kebutuhan, enqueue_shk
 from core.state.kebutuhan import KebutuhanStore
 from core.state.reports import DailyReports

@@ -18,8 +18,6 @@ daemon must rely on ``worker.bpjs.outcomes`` patterns, not on these guesses.
 
 from __future__ import annotations
 
-import logging
-
 from sandbox.fake_bpjs.app import CONFIG_KEY, STATE_KEY, RunningFake, create_app, running
 from sandbox.fake_bpjs.cli import main
 from sandbox.fake_bpjs.config import FakeBpjsConfig
@@ -27,5 +25,3 @@ from sandbox.fake_bpjs.state import Booking, FakeBpjsState, Task
 
 __all__ = ["CONFIG_KEY", "STATE_KEY", "Booking", "FakeBpjsConfig", "FakeBpjsState", "RunningFake",
            "Task", "create_app", "main", "running"]
-
-logger = logging.getLogger(__name__)

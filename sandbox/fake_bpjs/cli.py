@@ -13,8 +13,6 @@ from sandbox.fake_bpjs.config import FakeBpjsConfig
 
 __all__ = ["main"]
 
-logger = logging.getLogger(__name__)
-
 
 def main(argv: list[str] | None = None) -> None:
     defaults = Settings.model_fields

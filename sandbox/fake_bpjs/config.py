@@ -6,7 +6,6 @@ exists the guess is marked ``(guess)`` at the place that sends it.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +14,6 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["ADD_FIELDS", "BAD_DATE", "HARI", "NOT_FOUND", "NO_CONTENT", "OK", "TASK_NAMES",
            "UNREGISTERED", "ZONE_LABELS", "Answer", "FakeBpjsConfig"]
-
-logger = logging.getLogger(__name__)
 
 Answer = tuple[int, str, Any]  # metadata code, message, response (None = metadata only)
 OK: Answer = (200, "Ok", None)

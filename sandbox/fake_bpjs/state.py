@@ -6,7 +6,6 @@ it directly; every method returns an ``Answer`` the app turns into an envelope.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,8 +24,6 @@ from sandbox.fake_bpjs.config import (
 )
 
 __all__ = ["Booking", "FakeBpjsState", "Task"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

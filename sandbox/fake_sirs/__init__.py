@@ -17,8 +17,6 @@ directly; ``/_fake/...`` exposes the same over HTTP.
 
 from __future__ import annotations
 
-import logging
-
 from sandbox.fake_sirs.app import RunningFakeSirs, create_app, start
 from sandbox.fake_sirs.cli import main
 from sandbox.fake_sirs.config import FakeSirsConfig
@@ -35,5 +33,3 @@ __all__ = [
     "main",
     "start",
 ]
-
-logger = logging.getLogger(__name__)

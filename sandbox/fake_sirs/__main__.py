@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from sandbox.fake_sirs.cli import main
 
 __all__: list[str] = []
-
-logger = logging.getLogger(__name__)
 
 if __name__ == "__main__":
     main()

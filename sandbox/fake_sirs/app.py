@@ -6,7 +6,6 @@ tests drive latency, 5xx and resets through ``/_fake/faults``.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,6 @@ from sandbox.fake_sirs.config import FakeSirsConfig
 from sandbox.fake_sirs.state import FAKE_SIRS_KEY, FakeSirs
 
 __all__ = ["RunningFakeSirs", "create_app", "start"]
-
-logger = logging.getLogger(__name__)
 
 
 def create_app(config: FakeSirsConfig | None = None) -> web.Application:

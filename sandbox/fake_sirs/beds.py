@@ -5,7 +5,6 @@ Method names are ``_<method>_<slug>`` so ``FakeSirs.handle`` can dispatch to the
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -14,8 +13,6 @@ from sandbox.fake_sirs.config import BED_COUNTS, KEBUTUHAN_APD, KEBUTUHAN_SDM, T
 from sandbox.fake_sirs.store import Refusal, SirsStore, _count, _now, _ok
 
 __all__ = ["BedResources"]
-
-logger = logging.getLogger(__name__)
 
 
 class BedResources(SirsStore):

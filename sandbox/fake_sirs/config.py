@@ -6,7 +6,6 @@ misspelt field in the client is refused rather than mirrored.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,8 +26,6 @@ __all__ = [
     "FakeSirsConfig",
     "Rows",
 ]
-
-logger = logging.getLogger(__name__)
 
 Rows = list[dict[str, Any]]
 Answer = tuple[Rows, int]

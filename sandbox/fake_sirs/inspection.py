@@ -6,8 +6,6 @@ Benchmarks and the demo run the fake in another process, so they cannot read
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
 from sandbox.fake_sirs.config import REPORT_FIELDS, REPORT_KINDS
@@ -15,8 +13,6 @@ from sandbox.fake_sirs.state import FAKE_SIRS_KEY, FakeSirs
 from sandbox.fake_sirs.store import _now, _tanggal
 
 __all__ = ["add_routes"]
-
-logger = logging.getLogger(__name__)
 
 
 def _fake(request: web.Request) -> FakeSirs:

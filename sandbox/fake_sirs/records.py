@@ -5,7 +5,6 @@ Method names are ``_<method>_<slug>`` so ``FakeSirs.handle`` can dispatch to the
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -15,8 +14,6 @@ from sandbox.fake_sirs.config import REPORT_FIELDS, TASK_IDS, Answer
 from sandbox.fake_sirs.store import Refusal, SirsStore, _now, _ok, _tanggal
 
 __all__ = ["RecordResources"]
-
-logger = logging.getLogger(__name__)
 
 
 class RecordResources(SirsStore):

@@ -8,7 +8,6 @@ error is a status row inside HTTP 200.
 from __future__ import annotations
 
 import json
-import logging
 
 from aiohttp import web
 
@@ -18,8 +17,6 @@ from sandbox.fake_sirs.records import RecordResources
 from sandbox.fake_sirs.store import Refusal, Seen
 
 __all__ = ["FAKE_SIRS_KEY", "FakeSirs"]
-
-logger = logging.getLogger(__name__)
 
 
 class FakeSirs(BedResources, RecordResources):

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,8 +24,6 @@ from sandbox.fake_sirs.config import (
 )
 
 __all__ = ["Refusal", "Seen", "SirsStore"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

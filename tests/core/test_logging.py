@@ -7,7 +7,8 @@ import logging
 
 import pytest
 
-from core.logging import SecretFilter, mask
+from core.logging import SecretFilter
+from core.masking import mask
 
 
 @pytest.mark.parametrize(

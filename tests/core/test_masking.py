@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from core.logging import mask
-from core.masking import PATIENT_KEYS, redact, redact_text
+from core.masking import PATIENT_KEYS, mask, redact, redact_text
 
 SECRET = "bpjs-secret-77"
 

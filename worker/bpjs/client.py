@@ -44,7 +44,7 @@ from core.bpjs.models import (
     UpdateWaktu,
 )
 from core.errors import Outcome, PermanentError, RetryableError, UpstreamError
-from core.logging import mask
+from core.masking import mask
 from core.observe import CallObserver, CallRecord, notify
 from core.settings import Settings
 from worker.bpjs import crypto

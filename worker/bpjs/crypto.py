@@ -53,6 +53,7 @@ from typing import Any, Final
 
 from Crypto.Cipher import AES
 
+from core.errors import BridgeError
 from worker.bpjs import lzstring
 
 __all__ = [
@@ -74,7 +75,7 @@ _JSON_WS: Final = re.compile(r"[ \t\n\r]*")
 _HINT: Final = "(wrong consid/secret/timestamp?)"
 
 
-class DecryptionError(Exception):
+class DecryptionError(BridgeError):
     """A BPJS response could not be decrypted, decompressed or parsed."""
 
 

@@ -57,6 +57,8 @@ from array import array
 from collections.abc import Generator
 from typing import Final, Literal, Protocol, TypeVar
 
+from core.errors import BridgeError
+
 __all__ = [
     "IMPLEMENTATION",
     "LZStringError",
@@ -72,7 +74,7 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class LZStringError(ValueError):
+class LZStringError(BridgeError, ValueError):
     """The input is not an lz-string ``EncodedURIComponent`` stream (corrupt or truncated)."""
 
 

@@ -16,7 +16,6 @@ when BPJS says X".
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -44,8 +43,6 @@ __all__ = [
     "error_for",
     "normalize_code",
 ]
-
-logger = logging.getLogger(__name__)
 
 SERVICE = "bpjs"
 SUCCESS_CODES = frozenset({"1", "200"})

@@ -14,7 +14,6 @@ repeats every reconcile does not flood the list); the others still go out.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any
 
@@ -30,8 +29,6 @@ from worker.sirs.client import SERVICE, SirsAnswer
 from worker.sirs.endpoints import RsOnline
 
 __all__ = ["REFRESH_EVERY", "sirs_beds"]
-
-logger = logging.getLogger(__name__)
 
 
 # PUT even unchanged groups once an hour: the public SIRANAP view shows each record's

@@ -29,7 +29,7 @@ from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id, dirty_key
 from core.khanza.bookings import load_booking
 from core.khanza.snapshot import BookingSnapshot
 from core.khanza.writes.writeback import write_back
-from core.logging import mask
+from core.masking import mask
 from core.observe import current_job_id
 from core.plan import Plan, Step, corrections, pending, plan_bpjs, plan_sirs
 from worker.jobs.policy import retry_or_bury

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 from arq.constants import in_progress_key_prefix, job_key_prefix
 
-from core.errors import FixThenRetryError, RetryableError, UpstreamError
+from core.errors import BridgeError, FixThenRetryError, RetryableError, UpstreamError
 from core.keys import (
     BPJS_BOOKING,
     BPJS_RECONCILE,
@@ -69,7 +69,7 @@ _PAUSE = 0.25  # seconds between looks at the queue while live work waits
 _PEEK = 64  # due jobs looked at per check: enough to see the worker is saturated
 
 
-class _Yielded(Exception):
+class _Yielded(BridgeError):
     """Live sends kept the worker busy past the budget: stop, the next run goes on."""
 
 

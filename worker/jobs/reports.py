@@ -8,7 +8,6 @@ correction that arrived during the call stays pending for the next job.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any, cast
 
@@ -21,8 +20,6 @@ from worker.jobs.send import Sent, guarded
 from worker.services import Services
 
 __all__ = ["sirs_report"]
-
-logger = logging.getLogger(__name__)
 
 
 async def sirs_report(ctx: dict[str, Any], kind: str, tanggal: str, force: bool = False) -> str:

@@ -9,7 +9,6 @@ lets arq re-schedule it with backoff (see ``policy.py``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,8 +24,6 @@ from worker.breaker import CircuitOpenError
 from worker.services import Services
 
 __all__ = ["Sent", "guarded", "send_bpjs", "send_sirs"]
-
-logger = logging.getLogger(__name__)
 
 IN_JOB_ATTEMPTS = 3
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from core.errors import FixThenRetryError, Outcome, PermanentError, RetryableError, UpstreamError
 from core.keys import SIRS_SHK, dirty_key, shk_job_id
-from core.logging import mask
+from core.masking import mask
 from core.observe import current_job_id
 from core.sirs.models import HasilShk, ShkPasien, ShkQuery, WriteResult, explain
 from core.state.shk import ShkHasilRow, ShkPasienRow, ShkStore

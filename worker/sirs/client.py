@@ -30,6 +30,7 @@ from core.errors import (
     RetryableError,
     UpstreamError,
 )
+from core.masking import hide_secrets
 from core.observe import CallObserver, CallRecord, notify
 from core.settings import Settings
 from worker.http import HttpAnswer, decode_json, exchange, new_session
@@ -276,9 +277,7 @@ class SirsClient:
     def _scrub(self, text: str) -> str:
         """Upstream text goes into errors and dead letters: never let the password through."""
         secret = self._password.get_secret_value()
-        if len(secret) >= 4:
-            text = text.replace(secret, "**********")
-        return text
+        return hide_secrets(text, [secret]) if len(secret) >= 4 else text
 
 
 def _envelope_rows(document: Any, key: str) -> list[Any] | None:

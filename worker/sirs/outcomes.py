@@ -12,7 +12,6 @@ messages themselves.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 
 from core.errors import Outcome
@@ -26,8 +25,6 @@ __all__ = [
     "classify",
     "is_login_failure",
 ]
-
-logger = logging.getLogger(__name__)
 
 CREDENTIALS_HINT = (
     "RS Online refused the login (Gagal Login): check SIMRS_BRIDGE_SIRS_RS_ID / "

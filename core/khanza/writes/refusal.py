@@ -8,12 +8,14 @@ transaction that is then rolled back, so a refusal never leaves half a booking.
 
 from __future__ import annotations
 
+from core.errors import BridgeError
+
 __all__ = ["PATIENT_UNKNOWN", "Refused"]
 
 PATIENT_UNKNOWN = 202
 
 
-class Refused(Exception):
+class Refused(BridgeError):
     """``message`` for the patient; ``code`` the WS RS metadata code (201 or 202)."""
 
     def __init__(self, message: str, code: int = 201, reason: str = "") -> None:
