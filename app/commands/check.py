@@ -146,6 +146,9 @@ async def _schedule(settings: Settings) -> str:
     try:
         async with BpjsClient.from_settings(settings) as client:
             findings = await schedule_findings(client, connection, today)
+    except pymysql.err.MySQLError as exc:
+        raise ConfigError(f"schedule: cannot read Khanza's schedule and mappings: "
+                          f"{db.describe_error(exc)}") from None
     finally:
         connection.close()
     if findings:

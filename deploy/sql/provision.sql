@@ -47,6 +47,8 @@ GRANT SELECT ON `@KHANZA_DB@`.`pemeriksaan_ralan` TO 'simrs_bridge_ro'@'@CLIENT_
 GRANT SELECT ON `@KHANZA_DB@`.`resep_obat` TO 'simrs_bridge_ro'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`kamar` TO 'simrs_bridge_ro'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`bangsal` TO 'simrs_bridge_ro'@'@CLIENT_HOST@';
+-- The visit's SEP, for the antrean/add of on-site JKN visits (docs/readback.md).
+GRANT SELECT ON `@KHANZA_DB@`.`bridging_sep` TO 'simrs_bridge_ro'@'@CLIENT_HOST@';
 -- Optional in Khanza (older installs lack it): granted only where the table exists.
 SET @grant_sql = IF((SELECT COUNT(*) FROM information_schema.TABLES
                      WHERE TABLE_SCHEMA = '@KHANZA_DB@' AND TABLE_NAME = 'resep_dokter_racikan') > 0,
@@ -66,16 +68,26 @@ GRANT SELECT, INSERT, UPDATE ON `@KHANZA_DB@`.`referensi_mobilejkn_bpjs` TO 'sim
 GRANT SELECT, INSERT ON `@KHANZA_DB@`.`referensi_mobilejkn_bpjs_batal` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT, INSERT ON `@KHANZA_DB@`.`referensi_mobilejkn_bpjs_taskid` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT, INSERT, UPDATE ON `@KHANZA_DB@`.`pasien` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
-GRANT SELECT ON `@KHANZA_DB@`.`jadwal` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+-- SELECT ... FOR UPDATE on the schedule row serialises queue numbers (docs/wsrs.md).
+GRANT SELECT, UPDATE ON `@KHANZA_DB@`.`jadwal` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`dokter` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`poliklinik` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`penjab` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`maping_poli_bpjs` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 GRANT SELECT ON `@KHANZA_DB@`.`maping_dokter_dpjpvclaim` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+-- The pharmacy and surgery endpoints read these.
+GRANT SELECT ON `@KHANZA_DB@`.`resep_obat` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+GRANT SELECT ON `@KHANZA_DB@`.`booking_operasi` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+GRANT SELECT ON `@KHANZA_DB@`.`paket_operasi` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+-- A new patient's address codes, added when Mobile JKN sends one Khanza lacks.
+GRANT SELECT, INSERT ON `@KHANZA_DB@`.`kelurahan` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+GRANT SELECT, INSERT ON `@KHANZA_DB@`.`kecamatan` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+GRANT SELECT, INSERT ON `@KHANZA_DB@`.`kabupaten` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
+GRANT SELECT, INSERT ON `@KHANZA_DB@`.`propinsi` TO 'simrs_bridge_wsrs'@'@CLIENT_HOST@';
 -- The medical-record number counters (new patients); present in Khanza's schema.
 SET @grant_sql = IF((SELECT COUNT(*) FROM information_schema.TABLES
                      WHERE TABLE_SCHEMA = '@KHANZA_DB@' AND TABLE_NAME = 'set_no_rkm_medis') > 0,
-    'GRANT SELECT, UPDATE ON `@KHANZA_DB@`.`set_no_rkm_medis` TO ''simrs_bridge_wsrs''@''@CLIENT_HOST@''',
+    'GRANT SELECT, INSERT, UPDATE, DELETE ON `@KHANZA_DB@`.`set_no_rkm_medis` TO ''simrs_bridge_wsrs''@''@CLIENT_HOST@''',
     'DO 0');
 PREPARE grant_stmt FROM @grant_sql;
 EXECUTE grant_stmt;

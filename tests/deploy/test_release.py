@@ -27,9 +27,10 @@ VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["versi
 # What install.sh and the docs take from <venv>/share/simrs-bridge.
 SHIPPED = [
     "systemd/simrs-bridge-worker.service", "systemd/simrs-bridge-producer.service",
-    "systemd/simrs-bridge-dashboard.service", "env.example", "redis.conf", "install.sh",
+    "systemd/simrs-bridge-dashboard.service", "systemd/simrs-bridge-wsrs.service",
+    "env.example", "redis.conf", "install.sh",
     "provision.sh", "sql/provision.sql", "prometheus/alerts.yml", "nginx/simrs-bridge.conf",
-    "docs/operations.md", "docs/install.md", "CHANGELOG.md",
+    "docs/operations.md", "docs/install.md", "docs/wsrs.md", "CHANGELOG.md",
 ]
 
 
@@ -106,7 +107,7 @@ def test_install_sh_installs_the_wheel_offline(dist: tuple[Path, str], tmp_path:
     assert f"installed simrs-bridge {VERSION}" in result.stdout
     units = sorted(p.name for p in (root / "etc" / "systemd" / "system").iterdir())
     assert units == ["simrs-bridge-dashboard.service", "simrs-bridge-producer.service",
-                     "simrs-bridge-worker.service"]
+                     "simrs-bridge-worker.service", "simrs-bridge-wsrs.service"]
     assert (root / "etc" / "simrs-bridge" / "env").read_text() == (
         REPO / "deploy" / "env.example").read_text()
     assert (prefix / "docs" / "install.md").is_file()

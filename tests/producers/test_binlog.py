@@ -63,9 +63,9 @@ EACH_TABLE: list[tuple[tuple[str, ...], Change]] = [
      Change("kamar", "beds", "MWR")),
     (("UPDATE bangsal SET nm_bangsal = 'RUANG MAWAR BARU' WHERE kd_bangsal = 'MWR'",),
      Change("bangsal", "beds", "MWR")),
-    (("CREATE TABLE resep_dokter_racikan (no_resep VARCHAR(14) NOT NULL, "
-      "no_racik VARCHAR(2) NOT NULL, PRIMARY KEY (no_resep, no_racik))",
-      "INSERT INTO resep_dokter_racikan VALUES ('202501150002', '1')"),
+    (("INSERT INTO resep_dokter_racikan (no_resep, no_racik, nama_racik, kd_racik, "
+      "jml_dr, aturan_pakai, keterangan) VALUES ('202501150002', '9', 'CONTOH', 'R01', 1, "
+      "'3x1', '-')",),
      Change("resep_dokter_racikan", "resep", "202501150002")),
 ]
 

@@ -73,7 +73,7 @@ async def run_daemon_side(settings: Settings, until_done: Callable[[ChangeFeed],
         feed = ChangeFeed(url=settings.khanza_db_url, server_id=SERVER_ID,
                           positions=producer.stores.binlog, redis=producer.queue,
                           nudge=nudges, heartbeat=0.5)
-        tasks = [asyncio.ensure_future(producer.run(120, nudges, stop, feed)),
+        tasks = [asyncio.ensure_future(producer.run(120, nudges, stop, watcher=feed)),
                  asyncio.ensure_future(feed.run(stop))]
         try:
             await until("feed connected", lambda: feed.connected)

@@ -462,7 +462,7 @@ async def test_two_worker_processes_share_one_rate_limit(
         span = times[-1] - times[0]
         assert span >= (len(times) - burst) / rate - JITTER, f"{name}: {span:.1f} s"
         seen[name] = (busiest_window(times, 1.0), most, round(span, 1))
-    jobs = [w.count(r"^\S+ INFO worker\.jobs\.booking: \S+: \d+ step\(s\) sent$") for w in workers]
+    jobs = [w.count(r"^\S+ INFO worker\.jobs\.runner: \S+: \d+ step\(s\) sent$") for w in workers]
     print(f"\nrate limit: (busiest 1 s, busiest {1 - JITTER:.1f} s, span s) {seen}; "
           f"jobs per process {jobs}; {elapsed:.1f} s")
     assert all(n > 0 for n in jobs), "both processes must have sent"

@@ -19,9 +19,8 @@ from typing import Any
 
 from core.beds import DesiredBeds, LastReconcile, load_desired, read_last, write_last
 from core.errors import Outcome, RetryableError, UpstreamError
-from core.keys import BEDS_JOB_ID, BEDS_STATUS, SIRS_BEDS, dirty_key
-from core.observe import current_job_id
-from worker.jobs.policy import retry_or_bury
+from core.keys import BEDS_JOB_ID, BEDS_STATUS, SIRS_BEDS
+from worker.jobs.runner import run_keyed
 from worker.jobs.send import Sent, guarded
 from worker.services import Services
 from worker.sirs.beds import ReconcileSummary, reconcile_beds
@@ -109,50 +108,48 @@ async def _bury(ctx: dict[str, Any], message: str, outcome: Outcome, code: str |
 async def sirs_beds(ctx: dict[str, Any], force: bool = False) -> str:
     """``force`` (a dead-letter replay, ``enqueue``) PUTs every group, changed or not."""
     services: Services = ctx["services"]
-    token = current_job_id.set(BEDS_JOB_ID)
     api = _GuardedRsOnline(services)
     store = services.stores.id_tt
     mapping = services.stores.bed_mapping
     sent: str | None = None
     result = "nothing to do"
-    try:
-        while True:
-            await services.redis.delete(dirty_key(BEDS_JOB_ID))
-            started = time.time()
-            desired = await load_desired(services.khanza, mapping)
-            if sent is not None and desired.digest == sent:
-                return result  # woken by a change that nets out to what was just sent
-            if not desired.groups:
-                await _publish(services, desired, None, started=started,
-                               message="no bed group is mapped; nothing sent")
-                return "no bed group is mapped"
-            last = await read_last(services.redis)
-            refresh = force or last is None or started - last.refreshed_at >= REFRESH_EVERY
-            try:
-                summary = await reconcile_beds(
-                    api, desired.groups, store,
-                    delete_missing=services.settings.beds_delete_missing, refresh=refresh,
-                )
-            except RetryableError as exc:
-                await _publish(services, desired, None, started=started, message=str(exc))
-                return await retry_or_bury(ctx, exc, SIRS_BEDS, [])
-            except UpstreamError as exc:
-                # The listing itself was refused (credentials, base URL): nothing was sent.
-                await write_last(services.redis, LastReconcile(desired.digest, started, 0.0))
-                await _publish(services, desired, None, started=started, message=str(exc))
-                await _bury(ctx, exc.message, exc.outcome, exc.code)
-                return f"refused: {exc.message}"
-            refreshed = started if refresh or last is None else last.refreshed_at
-            await write_last(services.redis, LastReconcile(desired.digest, started, refreshed))
-            problems = summary.errors + desired.invalid
-            buried = [p for p in problems if await _bury(ctx, p, Outcome.PERMANENT, None)]
-            result = (f"{len(summary.posted)} posted, {len(summary.updated)} updated, "
-                      f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} deleted, "
-                      f"{len(problems)} refused ({len(buried)} new dead letters), "
-                      f"{len(desired.unmapped)} unmapped")
-            await _publish(services, desired, summary, started=started, message=result)
-            sent, force = desired.digest, False
-            if not await services.redis.exists(dirty_key(BEDS_JOB_ID)):
-                return result
-    finally:
-        current_job_id.reset(token)
+
+    async def one_pass(force: bool) -> str:
+        nonlocal sent, result
+        started = time.time()
+        desired = await load_desired(services.khanza, mapping)
+        if sent is not None and desired.digest == sent:
+            return result  # woken by a change that nets out to what was just sent
+        if not desired.groups:
+            await _publish(services, desired, None, started=started,
+                           message="no bed group is mapped; nothing sent")
+            return "no bed group is mapped"
+        last = await read_last(services.redis)
+        refresh = force or last is None or started - last.refreshed_at >= REFRESH_EVERY
+        try:
+            summary = await reconcile_beds(
+                api, desired.groups, store,
+                delete_missing=services.settings.beds_delete_missing, refresh=refresh,
+            )
+        except RetryableError as exc:
+            await _publish(services, desired, None, started=started, message=str(exc))
+            raise
+        except UpstreamError as exc:
+            # The listing itself was refused (credentials, base URL): nothing was sent.
+            await write_last(services.redis, LastReconcile(desired.digest, started, 0.0))
+            await _publish(services, desired, None, started=started, message=str(exc))
+            await _bury(ctx, exc.message, exc.outcome, exc.code)
+            return f"refused: {exc.message}"
+        refreshed = started if refresh or last is None else last.refreshed_at
+        await write_last(services.redis, LastReconcile(desired.digest, started, refreshed))
+        problems = summary.errors + desired.invalid
+        buried = [p for p in problems if await _bury(ctx, p, Outcome.PERMANENT, None)]
+        result = (f"{len(summary.posted)} posted, {len(summary.updated)} updated, "
+                  f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} deleted, "
+                  f"{len(problems)} refused ({len(buried)} new dead letters), "
+                  f"{len(desired.unmapped)} unmapped")
+        await _publish(services, desired, summary, started=started, message=result)
+        sent = desired.digest
+        return result
+
+    return await run_keyed(ctx, SIRS_BEDS, [], BEDS_JOB_ID, one_pass, force=force)

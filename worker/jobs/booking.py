@@ -25,14 +25,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core.errors import BlockedError, FixThenRetryError, Outcome, UpstreamError
-from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id, dirty_key
+from core.keys import BPJS_BOOKING, SIRS_ANTRIAN, booking_job_id
 from core.khanza.bookings import load_booking
 from core.khanza.snapshot import BookingSnapshot
 from core.khanza.writes.writeback import write_back
 from core.masking import mask
-from core.observe import current_job_id
 from core.plan import Plan, Step, corrections, pending, plan_bpjs, plan_sirs
-from worker.jobs.policy import retry_or_bury
+from worker.jobs.policy import bury
+from worker.jobs.runner import run_keyed
 from worker.jobs.send import Sent, send_bpjs, send_sirs
 from worker.services import Services
 
@@ -58,30 +58,11 @@ async def sirs_antrian(ctx: dict[str, Any], kodebooking: str, force: bool = Fals
 
 
 async def _run(ctx: dict[str, Any], function: str, kodebooking: str, force: bool) -> str:
-    services: Services = ctx["services"]
-    job_id = booking_job_id(function, kodebooking)
-    dirty = dirty_key(job_id)
-    token = current_job_id.set(job_id)
-    try:
-        # Cleared before Khanza is read, so a change enqueued after the read leaves it set.
-        await services.redis.delete(dirty)
-        while True:
-            try:
-                summary = await _pass(services, function, kodebooking, force)
-            except UpstreamError as exc:  # retry, blocked, or a fix that did not help yet
-                return await retry_or_bury(ctx, exc, function, [kodebooking])
-            # Check and clear in one round trip: if it was set, the next pass reads anew.
-            async with services.redis.pipeline(transaction=True) as pipe:
-                pipe.exists(dirty)
-                pipe.delete(dirty)
-                changed, _ = await pipe.execute()
-            if not changed:
-                logger.info("%s: %s", job_id, summary)
-                return summary
-            logger.debug("%s: %s; changed meanwhile, another pass", job_id, summary)
-            force = False  # a new pass for a change that arrived meanwhile
-    finally:
-        current_job_id.reset(token)
+    async def one_pass(force: bool) -> str:
+        return await _pass(ctx, function, kodebooking, force)
+
+    return await run_keyed(ctx, function, [kodebooking], booking_job_id(function, kodebooking),
+                           one_pass, force=force)
 
 
 async def _load(services: Services, kodebooking: str) -> BookingSnapshot | None:
@@ -89,7 +70,8 @@ async def _load(services: Services, kodebooking: str) -> BookingSnapshot | None:
         return await load_booking(connection, kodebooking, services.options)
 
 
-async def _pass(services: Services, function: str, kodebooking: str, force: bool) -> str:
+async def _pass(ctx: dict[str, Any], function: str, kodebooking: str, force: bool) -> str:
+    services: Services = ctx["services"]
     upstream, planner, sender = _ROUTES[function]
     # Two databases, two pools: read both at once.
     snapshot, entries = await asyncio.gather(
@@ -104,7 +86,7 @@ async def _pass(services: Services, function: str, kodebooking: str, force: bool
         steps += corrections(plan, entries)
     done = 0
     for step in steps:
-        if not await _send(services, upstream, sender, plan, step, snapshot):
+        if not await _send(ctx, function, sender, plan, step, snapshot):
             return f"stopped at {step.name} (permanent); {done} step(s) sent"
         done += 1
     tail = f"; waiting: {plan.waiting}" if plan.waiting else ""
@@ -112,10 +94,12 @@ async def _pass(services: Services, function: str, kodebooking: str, force: bool
 
 
 async def _send(
-    services: Services, upstream: str, sender: Sender, plan: Plan, step: Step,
+    ctx: dict[str, Any], function: str, sender: Sender, plan: Plan, step: Step,
     snapshot: BookingSnapshot,
 ) -> bool:
     """Send one step; False when it was refused for good (a dead letter now holds it)."""
+    services: Services = ctx["services"]
+    upstream = _ROUTES[function][0]
     try:
         try:
             sent = await sender(services, step)
@@ -136,15 +120,11 @@ async def _send(
         await _record_failure(services, upstream, snapshot, step, exc)
         if exc.outcome is not Outcome.PERMANENT:
             raise
-        function = BPJS_BOOKING if upstream == "bpjs" else SIRS_ANTRIAN
-        letter = await services.dead_letters.add(
-            booking_job_id(function, snapshot.kodebooking), function, [snapshot.kodebooking],
-            upstream=upstream, outcome=exc.outcome, code=exc.code,
-            message=f"{step.name}: {exc.message}", attempts=1,
-            step=step.name, payload_hash=step.digest, visit=snapshot.visit(),
-        )
-        logger.warning("%s %s refused for good (dead letter %d): %s", upstream, step.name,
-                       letter, exc.message)
+        # This step's dead letter; the visit's later steps stop here (the upstream would
+        # refuse them too), the job itself ends normally.
+        await bury(ctx, exc, function, [snapshot.kodebooking],
+                   message=f"{step.name}: {exc.message}", step=step.name,
+                   payload_hash=step.digest, visit=snapshot.visit())
         return False
     await _record_success(services, upstream, snapshot, step, sent)
     return True

@@ -16,10 +16,9 @@ from typing import Any, cast
 from pydantic import ValidationError
 
 from core.errors import FixThenRetryError, Outcome, PermanentError, UpstreamError
-from core.keys import SIRS_KEBUTUHAN, dirty_key, kebutuhan_job_id
-from core.observe import current_job_id
+from core.keys import SIRS_KEBUTUHAN, kebutuhan_job_id
 from core.sirs.models import Kebutuhan, KebutuhanKind, explain
-from worker.jobs.policy import retry_or_bury
+from worker.jobs.runner import run_keyed
 from worker.jobs.send import Sent, guarded
 from worker.services import Services
 
@@ -57,35 +56,24 @@ async def sirs_kebutuhan(
     """``force`` (a dead-letter replay) sends even a payload already sent or refused."""
     services: Services = ctx["services"]
     store = services.stores.kebutuhan
-    job_id = kebutuhan_job_id(kind, id_kebutuhan)
-    args = [kind, id_kebutuhan]
-    token = current_job_id.set(job_id)
-    try:
-        while True:
-            await services.redis.delete(dirty_key(job_id))
-            stored = await store.get(kind, id_kebutuhan)
-            if stored is None:
-                return "no such need stored"
-            if not stored.pending and not force:
-                return "upstream already has the newest payload"
-            try:
-                item = _item(stored.payload)
-                sent = await _send(services, cast(KebutuhanKind, kind), item, stored.on_server)
-            except UpstreamError as exc:
-                permanent = exc.outcome is Outcome.PERMANENT
-                await store.mark_failed(kind, id_kebutuhan, exc.outcome, exc.message,
-                                        stored.payload_hash if permanent else None)
-                if not permanent:
-                    return await retry_or_bury(ctx, exc, SIRS_KEBUTUHAN, args)
-                letter = await services.dead_letters.add(
-                    job_id, SIRS_KEBUTUHAN, args, upstream="sirs", outcome=exc.outcome,
-                    code=exc.code, message=exc.message, attempts=int(ctx.get("job_try", 1)),
-                )
-                return f"dead letter {letter}"
-            await store.mark_sent(kind, id_kebutuhan, stored.payload_hash, sent.outcome,
-                                  sent.message)
-            force = False
-            if not await services.redis.exists(dirty_key(job_id)):
-                return f"{kind} {id_kebutuhan} sent ({sent.outcome.value})"
-    finally:
-        current_job_id.reset(token)
+
+    async def one_pass(force: bool) -> str:
+        stored = await store.get(kind, id_kebutuhan)
+        if stored is None:
+            return "no such need stored"
+        if not stored.pending and not force:
+            return "upstream already has the newest payload"
+        try:
+            item = _item(stored.payload)
+            sent = await _send(services, cast(KebutuhanKind, kind), item, stored.on_server)
+        except UpstreamError as exc:
+            permanent = exc.outcome is Outcome.PERMANENT
+            await store.mark_failed(kind, id_kebutuhan, exc.outcome, exc.message,
+                                    stored.payload_hash if permanent else None)
+            raise
+        await store.mark_sent(kind, id_kebutuhan, stored.payload_hash, sent.outcome,
+                              sent.message)
+        return f"{kind} {id_kebutuhan} sent ({sent.outcome.value})"
+
+    return await run_keyed(ctx, SIRS_KEBUTUHAN, [kind, id_kebutuhan],
+                           kebutuhan_job_id(kind, id_kebutuhan), one_pass, force=force)

@@ -19,7 +19,7 @@ from arq.worker import Retry
 from core.errors import UpstreamError
 from worker.services import Services
 
-__all__ = ["backoff", "retry_or_bury"]
+__all__ = ["backoff", "bury", "retry_or_bury"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,25 @@ async def retry_or_bury(
         delay = max(backoff(job_try), float(retry_after or 0))
         logger.info("%s: %s; try %d again in %.0f s", ctx.get("job_id"), exc, job_try + 1, delay)
         raise Retry(defer=delay)
+    letter = await bury(ctx, exc, function, args,
+                        message=f"gave up after {job_try} tries: {exc.message}")
+    return f"dead letter {letter}"
+
+
+async def bury(
+    ctx: dict[str, Any], exc: UpstreamError, function: str, args: list[Any],
+    *, message: str | None = None, **details: Any,
+) -> int:
+    """Leave the job's dead letter with the upstream's words; attempts are arq's tries.
+
+    ``details`` go to the dead-letter store as they are (the visit and step, where the
+    job knows them)."""
+    services: Services = ctx["services"]
+    job_try = int(ctx.get("job_try", 1))
     letter = await services.dead_letters.add(
         str(ctx.get("job_id")), function, args, upstream=exc.service, outcome=exc.outcome,
-        code=exc.code, message=f"gave up after {job_try} tries: {exc.message}",
-        attempts=job_try,
+        code=exc.code, message=message or exc.message, attempts=job_try, **details,
     )
     logger.warning("%s: dead letter %d after %d tries: %s", ctx.get("job_id"), letter, job_try,
                    exc)
-    return f"dead letter {letter}"
+    return letter

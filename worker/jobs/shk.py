@@ -21,12 +21,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from core.errors import FixThenRetryError, Outcome, PermanentError, RetryableError, UpstreamError
-from core.keys import SIRS_SHK, dirty_key, shk_job_id
+from core.keys import SIRS_SHK, shk_job_id
 from core.masking import mask
-from core.observe import current_job_id
 from core.sirs.models import HasilShk, ShkPasien, ShkQuery, WriteResult, explain
 from core.state.shk import ShkHasilRow, ShkPasienRow, ShkStore
-from worker.jobs.policy import retry_or_bury
+from worker.jobs.runner import run_keyed
 from worker.jobs.send import Sent, guarded
 from worker.services import Services
 
@@ -183,23 +182,9 @@ async def sirs_shk(ctx: dict[str, Any], pasien_id: int, force: bool = False) -> 
     """``force`` (a dead-letter replay) sends even what was sent or refused before."""
     services: Services = ctx["services"]
     store = services.stores.shk
-    job_id = shk_job_id(pasien_id)
-    token = current_job_id.set(job_id)
-    try:
-        while True:
-            await services.redis.delete(dirty_key(job_id))
-            try:
-                summary = await _send_case(services, store, int(pasien_id), force)
-            except UpstreamError as exc:
-                if exc.outcome is not Outcome.PERMANENT:
-                    return await retry_or_bury(ctx, exc, SIRS_SHK, [pasien_id])
-                letter = await services.dead_letters.add(
-                    job_id, SIRS_SHK, [pasien_id], upstream="sirs", outcome=exc.outcome,
-                    code=exc.code, message=exc.message, attempts=int(ctx.get("job_try", 1)),
-                )
-                return f"dead letter {letter}"
-            force = False
-            if not await services.redis.exists(dirty_key(job_id)):
-                return summary
-    finally:
-        current_job_id.reset(token)
+
+    async def one_pass(force: bool) -> str:
+        return await _send_case(services, store, int(pasien_id), force)
+
+    return await run_keyed(ctx, SIRS_SHK, [pasien_id], shk_job_id(pasien_id), one_pass,
+                           force=force)
