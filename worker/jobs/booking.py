@@ -123,6 +123,7 @@ async def _send(
         # This step's dead letter; the visit's later steps stop here (the upstream would
         # refuse them too), the job itself ends normally.
         await bury(ctx, exc, function, [snapshot.kodebooking],
+                   job_id=booking_job_id(function, snapshot.kodebooking),
                    message=f"{step.name}: {exc.message}", step=step.name,
                    payload_hash=step.digest, visit=snapshot.visit())
         return False

@@ -34,7 +34,8 @@ def backoff(job_try: int) -> float:
 
 
 async def retry_or_bury(
-    ctx: dict[str, Any], exc: UpstreamError, function: str, args: list[Any]
+    ctx: dict[str, Any], exc: UpstreamError, function: str, args: list[Any],
+    *, job_id: str | None = None,
 ) -> str:
     """Raise arq's ``Retry`` while tries and age allow; otherwise write a dead letter."""
     services: Services = ctx["services"]
@@ -50,25 +51,26 @@ async def retry_or_bury(
         delay = max(backoff(job_try), float(retry_after or 0))
         logger.info("%s: %s; try %d again in %.0f s", ctx.get("job_id"), exc, job_try + 1, delay)
         raise Retry(defer=delay)
-    letter = await bury(ctx, exc, function, args,
+    letter = await bury(ctx, exc, function, args, job_id=job_id,
                         message=f"gave up after {job_try} tries: {exc.message}")
     return f"dead letter {letter}"
 
 
 async def bury(
     ctx: dict[str, Any], exc: UpstreamError, function: str, args: list[Any],
-    *, message: str | None = None, **details: Any,
+    *, job_id: str | None = None, message: str | None = None, **details: Any,
 ) -> int:
     """Leave the job's dead letter with the upstream's words; attempts are arq's tries.
 
-    ``details`` go to the dead-letter store as they are (the visit and step, where the
-    job knows them)."""
+    ``job_id`` is the keyed id a replay queues again (``core.keys``), arq's own by
+    default; ``details`` go to the dead-letter store as they are (the visit and step,
+    where the job knows them)."""
     services: Services = ctx["services"]
     job_try = int(ctx.get("job_try", 1))
     letter = await services.dead_letters.add(
-        str(ctx.get("job_id")), function, args, upstream=exc.service, outcome=exc.outcome,
+        job_id or str(ctx.get("job_id")), function, args, upstream=exc.service, outcome=exc.outcome,
         code=exc.code, message=message or exc.message, attempts=job_try, **details,
     )
-    logger.warning("%s: dead letter %d after %d tries: %s", ctx.get("job_id"), letter, job_try,
-                   exc)
+    logger.warning("%s: dead letter %d after %d tries: %s", job_id or ctx.get("job_id"),
+                   letter, job_try, exc)
     return letter

@@ -56,8 +56,9 @@ async def run_keyed(
                 summary = await one_pass(force)
             except UpstreamError as exc:
                 if exc.outcome is Outcome.PERMANENT:
-                    return f"dead letter {await bury(ctx, exc, function, args)}"
-                return await retry_or_bury(ctx, exc, function, args)
+                    letter = await bury(ctx, exc, function, args, job_id=job_id)
+                    return f"dead letter {letter}"
+                return await retry_or_bury(ctx, exc, function, args, job_id=job_id)
             if not await _take(services, dirty):
                 logger.info("%s: %s", job_id, summary)
                 return summary
