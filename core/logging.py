@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.masking import hide_secrets
+from core.masking import hide_secrets, ordered_secrets
 
 __all__ = ["SecretFilter", "ZonedFormatter", "setup_logging"]
 
@@ -31,7 +31,7 @@ class SecretFilter(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets = ordered_secrets(secrets, min_length=4)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:

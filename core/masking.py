@@ -16,7 +16,16 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["HIDDEN", "PATIENT_KEYS", "hide_secrets", "mask", "redact", "redact_text", "scrub_text"]
+__all__ = [
+    "HIDDEN",
+    "PATIENT_KEYS",
+    "hide_secrets",
+    "mask",
+    "ordered_secrets",
+    "redact",
+    "redact_text",
+    "scrub_text",
+]
 
 HIDDEN = "**********"
 
@@ -37,18 +46,25 @@ def mask(value: object, keep: int = 4) -> str:
     return "*" * (len(text) - keep) + text[-keep:]
 
 
+def ordered_secrets(secrets: Iterable[str], min_length: int = 1) -> list[str]:
+    """The secrets worth hiding, longest first so one containing another goes whole.
+
+    Computed once per body or per filter, not per string: ``hide_secrets`` runs on every
+    string of a response that may hold thousands of rows."""
+    return sorted({s for s in secrets if len(s) >= min_length}, key=len, reverse=True)
+
+
 def hide_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced, longest first so one containing another goes
-    whole; empty secrets are skipped."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, HIDDEN)
+    """``text`` with every secret replaced, in the order given (``ordered_secrets``)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, HIDDEN)
     return text
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of a JSON-like value with identifiers masked and secrets removed."""
-    hidden = [s for s in secrets if s]
-    return _walk(value, hidden)
+    return _walk(value, ordered_secrets(secrets))
 
 
 def _walk(value: Any, secrets: list[str]) -> Any:
@@ -70,7 +86,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     try:
         parsed = json.loads(text)
     except (ValueError, TypeError):
-        return hide_secrets(text, secrets)
+        return hide_secrets(text, ordered_secrets(secrets))
     return json.dumps(redact(parsed, secrets), ensure_ascii=False, separators=(",", ":"))
 
 
