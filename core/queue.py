@@ -1,9 +1,14 @@
 """JSON serialisation and enqueueing of jobs (their names and ids: ``core.keys``).
 
-arq refuses an id that is queued or running; when that happens the enqueue sets
-a "dirty" flag the running job checks before it finishes, so a change that
-arrives mid-run is picked up by another pass instead of waiting for the next
-producer cycle.
+arq refuses an id that is queued or running. So every enqueue first sets the
+id's "dirty" flag, then asks arq to queue: a running job checks the flag after
+each pass (and arq's ``after_job_end`` checks it once more, once the job's keys
+are gone, ``worker.jobs.runner.requeue_if_dirty``), so a change that arrives
+mid-run is picked up by another pass instead of waiting for the next producer
+cycle. The flag is set *before* the enqueue because the other order leaves a
+window: refused while the job ran, the job then finishing and checking before
+the flag lands, and the change would wait for the next cycle (an inbox event
+for ever). A flag left by a successful enqueue is cleared when that job starts.
 
 Jobs are JSON, never pickle (principle 5): anything that can write to Redis
 must not be able to make the worker run code. ``deserialize`` accepts only a
@@ -69,11 +74,8 @@ async def enqueue(
     queue: ArqRedis, function: str, *args: Any, job_id: str, **kwargs: Any
 ) -> bool:
     """Queue a job unless one with this id is queued or running; True if queued now."""
-    job = await queue.enqueue_job(function, *args, _job_id=job_id, **kwargs)
-    if job is None:
-        await queue.set(dirty_key(job_id), b"1", ex=DIRTY_TTL)
-        return False
-    return True
+    await queue.set(dirty_key(job_id), b"1", ex=DIRTY_TTL)
+    return await queue.enqueue_job(function, *args, _job_id=job_id, **kwargs) is not None
 
 
 async def enqueue_kebutuhan(queue: ArqRedis, kind: str, id_kebutuhan: str) -> bool:

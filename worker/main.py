@@ -38,6 +38,7 @@ from worker.jobs.booking import bpjs_booking, sirs_antrian
 from worker.jobs.kebutuhan import sirs_kebutuhan
 from worker.jobs.reconcile import bpjs_reconcile
 from worker.jobs.reports import sirs_report
+from worker.jobs.runner import requeue_if_dirty
 from worker.jobs.schedule import bpjs_schedule_check
 from worker.jobs.shk import sirs_shk
 from worker.resilient import ResilientWorker
@@ -92,6 +93,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> ResilientWorker:
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=_startup,
         on_shutdown=_shutdown,
+        after_job_end=requeue_if_dirty,
         ctx={"settings": settings},
         max_jobs=settings.worker_max_jobs,
         job_timeout=settings.job_timeout,

@@ -28,15 +28,6 @@ from worker.services import open_services
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = REPO / "sandbox" / "khanza" / "bed-mapping.csv"
-# Until the lead lists app.commands.beds in cli._COMMANDS, add it for this process only.
-RUN = (
-    "import sys\n"
-    "from app import cli\n"
-    "from app.commands import beds\n"
-    "if beds not in cli._COMMANDS:\n"
-    "    cli._COMMANDS = (*cli._COMMANDS, beds)\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
 
 
 def env_for(tmp_path: Path, settings: Settings, sirs_base_url: str | None = None) -> dict[str, str]:
@@ -55,7 +46,7 @@ def env_for(tmp_path: Path, settings: Settings, sirs_base_url: str | None = None
 
 async def beds(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RUN, "beds", *args, env=env, cwd=REPO,
+        sys.executable, "-m", "app.cli", "beds", *args, env=env, cwd=REPO,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     raw_out, raw_err = await asyncio.wait_for(process.communicate(), 60)

@@ -7,13 +7,9 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from arq import func
 from arq.worker import Worker
 
-from core.keys import SIRS_KEBUTUHAN, SIRS_SHK
 from core.settings import Settings
-from worker.jobs.kebutuhan import sirs_kebutuhan
-from worker.jobs.shk import sirs_shk
 from worker.main import build_worker
 from worker.services import Services, open_services
 
@@ -34,25 +30,15 @@ def ctx(services: Services) -> Callable[..., dict[str, Any]]:
     return make
 
 
-def inbox_worker(settings: Settings) -> Worker:
-    """``build_worker`` plus the inbox jobs, as worker/main.py will list them."""
-    worker = build_worker(settings, burst=True)
-    tries = settings.job_max_tries + 1
-    for function in (func(sirs_kebutuhan, name=SIRS_KEBUTUHAN, keep_result=0, max_tries=tries),
-                     func(sirs_shk, name=SIRS_SHK, keep_result=0, max_tries=tries)):
-        worker.functions[function.name] = function
-    return worker
-
-
 RunBurst = Callable[[], Awaitable[Worker]]
 
 
 @pytest.fixture
 def run_burst(bridge_settings: Settings) -> RunBurst:
-    """Run a burst worker (the inbox jobs included) until the queue is empty."""
+    """Run the daemon's own worker in burst mode until the queue is empty."""
 
     async def run() -> Worker:
-        worker = inbox_worker(bridge_settings)
+        worker = build_worker(bridge_settings, burst=True)
         await worker.async_run()
         await worker.close()
         return worker

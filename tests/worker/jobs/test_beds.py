@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from arq import func
 from arq.worker import Retry
 
-from core.keys import BEDS_JOB_ID, BEDS_LAST, BEDS_STATUS, SIRS_BEDS, dirty_key
+from core.keys import BEDS_JOB_ID, BEDS_LAST, BEDS_STATUS, dirty_key
 from core.queue import open_queue
 from core.settings import Settings
 from core.state.beds import BedMapping, BedMappingStore, MariaDbIdTtStore
@@ -216,14 +215,8 @@ async def test_a_change_during_the_run_gets_another_pass(
 
 async def test_producer_and_arq_worker_end_to_end(
     bridge_settings: Settings, fake_sirs: RunningFakeSirs, redis: object,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The producer's bed step queues ``sirs:beds``; a real arq worker runs it from JSON."""
-    if not any(f.name == SIRS_BEDS for f in main.worker_functions(bridge_settings)):
-        # Until the lead lists the job in worker/main.py, add it for this test only.
-        listed = main.worker_functions
-        monkeypatch.setattr(main, "worker_functions", lambda settings: [
-            *listed(settings), func(sirs_beds, name=SIRS_BEDS, keep_result=0)])
+    """The producer's bed step queues ``sirs:beds``; the daemon's own worker runs it from JSON."""
     services = await open_services(bridge_settings)
     queue = await open_queue(bridge_settings.redis_url)
     try:
