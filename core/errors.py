@@ -14,6 +14,7 @@ from status, code and message only, never from headers.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 __all__ = [
     "BlockedError",
@@ -69,7 +70,10 @@ class UpstreamError(BridgeError):
 
     ``service`` is ``"bpjs"`` or ``"sirs"``; ``code`` is the envelope's code or
     status when there was an envelope; ``http_status`` the HTTP status when a
-    response arrived at all.
+    response arrived at all. ``dead_letter`` is what a job adds on its way up
+    (the step, the payload digest, the visit) so that a dead letter written
+    after the last retry, far from the code that knew them, still tells staff
+    which visit and step gave up.
     """
 
     outcome: Outcome = Outcome.PERMANENT
@@ -90,6 +94,7 @@ class UpstreamError(BridgeError):
             self.outcome = outcome
         self.code = code
         self.http_status = http_status
+        self.dead_letter: dict[str, Any] = {}
 
     def __str__(self) -> str:
         code = f" {self.code}" if self.code is not None else ""

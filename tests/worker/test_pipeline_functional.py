@@ -48,6 +48,7 @@ from sandbox.fake_sirs import RunningFakeSirs
 from sandbox.faults import FAULTS_KEY, RECORDER_KEY, ReceivedRequest
 from sandbox.generate import Kind, PlannedVisit, add_visits, epoch_ms, plan_visits
 from worker.main import build_worker
+from worker.services import open_services
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2025, 2, 5)  # no sample-data visits in its producer window (2025-02-04..12)
@@ -467,3 +468,35 @@ async def test_two_worker_processes_share_one_rate_limit(
           f"jobs per process {jobs}; {elapsed:.1f} s")
     assert all(n > 0 for n in jobs), "both processes must have sent"
     assert sum(jobs) == 300
+
+
+# --- giving up ---------------------------------------------------------------------------------
+
+
+async def test_a_step_that_keeps_failing_is_buried_with_its_visit_and_step(
+    bridge_settings: Settings, fake_bpjs: RunningFake, redis: aioredis.Redis,
+) -> None:
+    """The dead letter written after the last retry (not at the step) still says which
+    visit and step gave up, so staff can find it without reading logs."""
+    settings = bridge_settings.model_copy(update={"job_max_tries": 1})
+    [visit] = await generate(settings, ("mobile_jkn", 1, 0))
+    fake_bpjs.app[FAULTS_KEY].update({"error_rate": 1.0})
+    queue = await open_queue(settings.redis_url)
+    try:
+        await enqueue(queue, BPJS_BOOKING, visit.kodebooking,
+                      job_id=booking_job_id(BPJS_BOOKING, visit.kodebooking))
+    finally:
+        await queue.aclose()
+    worker = build_worker(settings, burst=True)
+    await worker.async_run()
+    await worker.close()
+    services = await open_services(settings)
+    try:
+        [letter] = await services.dead_letters.open()
+    finally:
+        await services.close()
+    assert (letter.job_id, letter.step, letter.outcome) == (
+        booking_job_id(BPJS_BOOKING, visit.kodebooking), "add", "retry")
+    assert letter.visit is not None and letter.visit["no_rawat"] == visit.no_rawat
+    assert letter.payload_hash
+    assert letter.message.startswith("gave up after 1 tries: add: ")

@@ -119,6 +119,8 @@ async def _send(
     except UpstreamError as exc:
         await _record_failure(services, upstream, snapshot, step, exc)
         if exc.outcome is not Outcome.PERMANENT:
+            exc.dead_letter.update(step=step.name, payload_hash=step.digest,
+                                   visit=snapshot.visit())
             raise
         # This step's dead letter; the visit's later steps stop here (the upstream would
         # refuse them too), the job itself ends normally.

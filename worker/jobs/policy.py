@@ -51,8 +51,11 @@ async def retry_or_bury(
         delay = max(backoff(job_try), float(retry_after or 0))
         logger.info("%s: %s; try %d again in %.0f s", ctx.get("job_id"), exc, job_try + 1, delay)
         raise Retry(defer=delay)
+    step = exc.dead_letter.get("step")
     letter = await bury(ctx, exc, function, args, job_id=job_id,
-                        message=f"gave up after {job_try} tries: {exc.message}")
+                        message=f"gave up after {job_try} tries: "
+                                f"{f'{step}: ' if step else ''}{exc.message}",
+                        **exc.dead_letter)
     return f"dead letter {letter}"
 
 

@@ -66,7 +66,8 @@ async def run_keyed(
                 summary = await one_pass(force)
             except UpstreamError as exc:
                 if exc.outcome is Outcome.PERMANENT:
-                    letter = await bury(ctx, exc, function, args, job_id=job_id)
+                    letter = await bury(ctx, exc, function, args, job_id=job_id,
+                                        **exc.dead_letter)
                     return f"dead letter {letter}"
                 return await retry_or_bury(ctx, exc, function, args, job_id=job_id)
             if not await _take(services, dirty):

@@ -93,3 +93,17 @@ async def test_work_older_than_the_age_bound_is_buried_even_with_tries_left(
     assert result == f"dead letter {letter.id}"
     assert (letter.job_id, letter.outcome, letter.attempts) == ("sirs:antrian:Y", Outcome.RETRY, 2)
     assert letter.message == "gave up after 2 tries: timeout"
+
+
+async def test_a_dead_letter_after_the_last_retry_names_the_step_and_visit_the_job_added(
+    services: Services, ctx: Ctx
+) -> None:
+    exc = RetryableError("HTTP 503", service="bpjs", code="503")
+    exc.dead_letter.update(step="task 3", payload_hash="ab12",
+                           visit={"no_rawat": "2025/01/15/000003", "norm": "****03"})
+    context = ctx(job_try=services.settings.job_max_tries, job_id="bpjs:booking:B3")
+    await retry_or_bury(context, exc, "bpjs_booking", ["B3"])
+    [letter] = await services.dead_letters.open()
+    assert (letter.step, letter.payload_hash) == ("task 3", "ab12")
+    assert letter.visit == {"no_rawat": "2025/01/15/000003", "norm": "****03"}
+    assert letter.message.endswith("tries: task 3: HTTP 503")
