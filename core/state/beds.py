@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiomysql
-
 from core.sirs.models import BedKey
+from core.state.store import Store
 
 __all__ = ["BedMapping", "BedMappingStore", "MariaDbIdTtStore"]
 
@@ -45,30 +44,21 @@ VALUES (%s, %s, %s, %s, %s, UTC_TIMESTAMP(3))
 """
 
 
-class MariaDbIdTtStore:
+class MariaDbIdTtStore(Store):
     """The ``IdTtStore`` protocol over ``bed_idtt``; each call is one short statement."""
 
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
     async def get(self, key: BedKey) -> str | None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_IDTT_GET, key)
-            row = await cursor.fetchone()
+        row = await self._fetchone(_IDTT_GET, key)
         return None if row is None else str(row[0])
 
     async def put(self, key: BedKey, id_t_tt: str) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_IDTT_PUT, (*key, id_t_tt))
+        await self._execute(_IDTT_PUT, (*key, id_t_tt))
 
     async def delete(self, key: BedKey) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_IDTT_DELETE, key)
+        await self._execute(_IDTT_DELETE, key)
 
     async def list(self) -> dict[BedKey, str]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_IDTT_LIST)
-            return {(str(t), str(r)): str(i) for t, r, i in await cursor.fetchall()}
+        return {(str(t), str(r)): str(i) for t, r, i in await self._fetchall(_IDTT_LIST)}
 
 
 @dataclass(frozen=True)
@@ -95,14 +85,9 @@ class BedMapping:
         return (self.id_tt, self.ruang)
 
 
-class BedMappingStore:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
+class BedMappingStore(Store):
     async def all(self) -> list[BedMapping]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_MAPPING_ALL)
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(_MAPPING_ALL)
         return [
             BedMapping(kd_bangsal=str(b), kelas=str(k) or None, id_tt=str(t), ruang=str(r),
                        covid=int(c), loaded_at=at)

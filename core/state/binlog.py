@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiomysql
+from core.state.store import Store
 
 __all__ = ["BinlogPositions", "StoredPosition"]
 
@@ -37,14 +37,9 @@ class StoredPosition:
     saved_at: datetime
 
 
-class BinlogPositions:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self.pool = pool
-
+class BinlogPositions(Store):
     async def load(self, source: str) -> StoredPosition | None:
-        async with self.pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_LOAD, (source,))
-            row = await cursor.fetchone()
+        row = await self._fetchone(_LOAD, (source,))
         if row is None:
             return None
         return StoredPosition(str(row[0]), row[1], None if row[2] is None else int(row[2]),
@@ -52,9 +47,7 @@ class BinlogPositions:
 
     async def save(self, source: str, gtid: str, log_file: str | None = None,
                    log_pos: int | None = None) -> None:
-        async with self.pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_SAVE, (source, gtid, log_file, log_pos))
+        await self._execute(_SAVE, (source, gtid, log_file, log_pos))
 
     async def forget(self, source: str) -> None:
-        async with self.pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_FORGET, (source,))
+        await self._execute(_FORGET, (source,))

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiomysql
-
 from core.errors import Outcome
 from core.hints import hint, is_data_error
+from core.state.store import Row, Store
 
 __all__ = ["DeadLetter", "DeadLetters"]
 
@@ -75,7 +74,7 @@ _MARK_REPLAYED = (
 _COUNT_OPEN = "SELECT COUNT(*) FROM dead_letter WHERE replayed_at IS NULL"
 
 
-def _letter(row: tuple[Any, ...]) -> DeadLetter:
+def _letter(row: Row) -> DeadLetter:
     return DeadLetter(
         id=int(row[0]), job_id=row[1], function=row[2], args=json.loads(row[3]),
         upstream=row[4], outcome=row[5], code=row[6], message=row[7], attempts=int(row[8]),
@@ -84,10 +83,7 @@ def _letter(row: tuple[Any, ...]) -> DeadLetter:
     )
 
 
-class DeadLetters:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
+class DeadLetters(Store):
     async def add(
         self, job_id: str, function: str, args: list[Any], *, upstream: str | None,
         outcome: Outcome, code: str | None, message: str, attempts: int,
@@ -95,32 +91,22 @@ class DeadLetters:
         visit: dict[str, Any] | None = None,
     ) -> int:
         """``visit``: what staff need to find it (never an unmasked patient identifier)."""
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_ADD, (
-                job_id, function, json.dumps(args), upstream, outcome.value, code,
-                message[:1000], attempts, step, payload_hash,
-                None if visit is None else json.dumps(visit, ensure_ascii=False)[:1000],
-            ))
-            return int(cursor.lastrowid)
+        return await self._lastrowid(_ADD, (
+            job_id, function, json.dumps(args), upstream, outcome.value, code,
+            message[:1000], attempts, step, payload_hash,
+            None if visit is None else json.dumps(visit, ensure_ascii=False)[:1000],
+        ))
 
     async def open(self, limit: int = 200) -> list[DeadLetter]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_OPEN, (limit,))
-            return [_letter(row) for row in await cursor.fetchall()]
+        return [_letter(row) for row in await self._fetchall(_OPEN, (limit,))]
 
     async def get(self, letter_id: int) -> DeadLetter | None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_ONE, (letter_id,))
-            row = await cursor.fetchone()
+        row = await self._fetchone(_ONE, (letter_id,))
         return None if row is None else _letter(row)
 
     async def claim_replay(self, letter_id: int) -> bool:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_MARK_REPLAYED, (letter_id,))
-            return bool(cursor.rowcount == 1)
+        return await self._execute(_MARK_REPLAYED, (letter_id,)) == 1
 
     async def count_open(self) -> int:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_COUNT_OPEN)
-            row = await cursor.fetchone()
+        row = await self._fetchone(_COUNT_OPEN)
         return int(row[0]) if row else 0

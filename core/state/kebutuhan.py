@@ -12,33 +12,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import aiomysql
-
 from core.errors import Outcome
-from core.state.reports import payload_hash
+from core.state.payloads import PayloadStore, SendState
 
 __all__ = ["KebutuhanItem", "KebutuhanStore"]
 
 
 @dataclass(frozen=True)
-class KebutuhanItem:
+class KebutuhanItem(SendState):
     kind: str
     id_kebutuhan: str
-    payload: dict[str, Any]
-    payload_hash: str
-    updated_at: datetime
-    sent_hash: str | None
-    sent_at: datetime | None
     failed_hash: str | None
-    last_outcome: str | None
-    last_message: str | None
-
-    @property
-    def pending(self) -> bool:
-        return self.sent_hash != self.payload_hash
 
     @property
     def on_server(self) -> bool:
@@ -87,19 +73,12 @@ WHERE kind = %s AND id_kebutuhan = %s
 """
 
 
-class KebutuhanStore:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
+class KebutuhanStore(PayloadStore):
     async def upsert(self, kind: str, id_kebutuhan: str, payload: dict[str, Any]) -> None:
-        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_UPSERT, (kind, id_kebutuhan, text, payload_hash(payload)))
+        await self._upsert(_UPSERT, (kind, id_kebutuhan), payload)
 
     async def get(self, kind: str, id_kebutuhan: str) -> KebutuhanItem | None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_GET, (kind, id_kebutuhan))
-            row = await cursor.fetchone()
+        row = await self._fetchone(_GET, (kind, id_kebutuhan))
         if row is None:
             return None
         return KebutuhanItem(
@@ -110,24 +89,17 @@ class KebutuhanStore:
 
     async def pending(self) -> list[tuple[str, str]]:
         """(kind, id_kebutuhan) of every item the producer should enqueue this cycle."""
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_PENDING)
-            return [(str(kind), str(ident)) for kind, ident in await cursor.fetchall()]
+        return [(str(kind), str(ident)) for kind, ident in await self._fetchall(_PENDING)]
 
     async def mark_sent(
         self, kind: str, id_kebutuhan: str, sent_hash: str, outcome: Outcome, message: str | None
     ) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(
-                _MARK_SENT, (sent_hash, outcome.value, message, kind, id_kebutuhan)
-            )
+        await self._mark_sent(_MARK_SENT, (kind, id_kebutuhan), sent_hash, outcome, message)
 
     async def mark_failed(
         self, kind: str, id_kebutuhan: str, outcome: Outcome, message: str,
         refused_hash: str | None = None,
     ) -> None:
         """Record a failure; ``refused_hash`` for a payload RS Online refused for good."""
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(
-                _MARK_FAILED, (outcome.value, message[:1000], refused_hash, kind, id_kebutuhan)
-            )
+        await self._mark_failed(_MARK_FAILED, (kind, id_kebutuhan), outcome, message,
+                                refused_hash)

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiomysql
-
 from core.errors import Outcome
+from core.state.store import Store
 
 __all__ = ["Ledger", "LedgerEntry"]
 
@@ -128,14 +127,7 @@ def _entry(row: Sequence[object]) -> LedgerEntry:
     )
 
 
-class Ledger:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
-    @property
-    def pool(self) -> aiomysql.Pool:
-        return self._pool
-
+class Ledger(Store):
     async def record(
         self,
         upstream: str,
@@ -158,8 +150,7 @@ class Ledger:
             "corrected": correction and outcome.succeeded,
             "refused": correction and outcome is Outcome.PERMANENT,
         }
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_RECORD, params)
+        await self._execute(_RECORD, params)
 
     async def confirm(
         self, upstream: str, kodebooking: str, step: str, *, taskid: int | None = None,
@@ -168,13 +159,10 @@ class Ledger:
         """Record that a read-back found ``step`` held upstream (never un-done later)."""
         params = {"upstream": upstream, "kodebooking": kodebooking, "step": step,
                   "taskid": taskid, "waktu": waktu, "wakturs": (wakturs or None)}
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_CONFIRM, params)
+        await self._execute(_CONFIRM, params)
 
     async def entries(self, upstream: str, kodebooking: str) -> dict[str, LedgerEntry]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_FOR_BOOKING, (upstream, kodebooking))
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(_FOR_BOOKING, (upstream, kodebooking))
         return {entry.step: entry for entry in map(_entry, rows)}
 
     async def entries_for(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-import aiomysql
+from core.state.store import Store
 
 __all__ = ["STATES", "ReadbackRow", "Readbacks", "State"]
 
@@ -62,23 +62,17 @@ _FOR_DAY = """SELECT upstream, kodebooking, tanggal, kodepoli, state, reason, ch
 FROM readback WHERE upstream = %s AND tanggal = %s ORDER BY kodebooking"""
 
 
-class Readbacks:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
+class Readbacks(Store):
     async def set(
         self, upstream: str, kodebooking: str, tanggal: date, kodepoli: str | None,
         state: State, reason: str | None = None, *, complete: bool = False,
     ) -> None:
         if state not in STATES:
             raise ValueError(f"unknown read-back state {state!r}")
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_SET, (upstream, kodebooking, tanggal, kodepoli, state,
-                                        (reason or "")[:1000] or None, int(complete), state))
+        await self._execute(_SET, (upstream, kodebooking, tanggal, kodepoli, state,
+                                   (reason or "")[:1000] or None, int(complete), state))
 
     async def for_day(self, upstream: str, tanggal: date) -> dict[str, ReadbackRow]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_FOR_DAY, (upstream, tanggal))
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(_FOR_DAY, (upstream, tanggal))
         return {str(r[1]): ReadbackRow(str(r[0]), str(r[1]), r[2], r[3], str(r[4]), r[5], r[6],
                                        r[7], bool(r[8])) for r in rows}

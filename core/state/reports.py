@@ -9,40 +9,21 @@ values, and a job that ran on an older payload does not mark a newer one sent.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import aiomysql
-
 from core.errors import Outcome
+from core.state.payloads import PayloadStore, SendState, payload_hash
 
 __all__ = ["DailyReport", "DailyReports", "payload_hash"]
 
 
-def payload_hash(payload: Mapping[str, object]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True)
-class DailyReport:
+class DailyReport(SendState):
     kind: str
     tanggal: date
-    payload: dict[str, Any]
-    payload_hash: str
-    updated_at: datetime
-    sent_hash: str | None
-    sent_at: datetime | None
-    last_outcome: str | None
-    last_message: str | None
-
-    @property
-    def pending(self) -> bool:
-        return self.sent_hash != self.payload_hash
 
 
 # Upsert the newest payload for a date; a changed payload becomes pending again.
@@ -90,19 +71,12 @@ WHERE kind = %s AND tanggal = %s
 _LAST_SENT = "SELECT kind, MAX(sent_at) FROM daily_report WHERE sent_at IS NOT NULL GROUP BY kind"
 
 
-class DailyReports:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
+class DailyReports(PayloadStore):
     async def upsert(self, kind: str, tanggal: date, payload: dict[str, Any]) -> None:
-        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_UPSERT, (kind, tanggal, text, payload_hash(payload)))
+        await self._upsert(_UPSERT, (kind, tanggal), payload)
 
     async def get(self, kind: str, tanggal: date) -> DailyReport | None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_GET, (kind, tanggal))
-            row = await cursor.fetchone()
+        row = await self._fetchone(_GET, (kind, tanggal))
         if row is None:
             return None
         return DailyReport(
@@ -112,26 +86,18 @@ class DailyReports:
         )
 
     async def pending(self) -> list[tuple[str, date]]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_PENDING)
-            return [(str(kind), tanggal) for kind, tanggal in await cursor.fetchall()]
+        return [(str(kind), tanggal) for kind, tanggal in await self._fetchall(_PENDING)]
 
     async def mark_sent(
         self, kind: str, tanggal: date, sent_hash: str, outcome: Outcome, message: str | None
     ) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_MARK_SENT, (sent_hash, outcome.value, message, kind, tanggal))
+        await self._mark_sent(_MARK_SENT, (kind, tanggal), sent_hash, outcome, message)
 
     async def mark_failed(
         self, kind: str, tanggal: date, outcome: Outcome, message: str,
         refused_hash: str | None = None,
     ) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(
-                _MARK_FAILED, (outcome.value, message[:1000], refused_hash, kind, tanggal)
-            )
+        await self._mark_failed(_MARK_FAILED, (kind, tanggal), outcome, message, refused_hash)
 
     async def last_sent(self) -> dict[str, datetime]:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_LAST_SENT)
-            return {str(kind): at for kind, at in await cursor.fetchall()}
+        return {str(kind): at for kind, at in await self._fetchall(_LAST_SENT)}

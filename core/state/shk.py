@@ -20,31 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiomysql
-
 from core.errors import Outcome
-from core.state.reports import payload_hash
+from core.state.payloads import PayloadStore, SendState, payload_hash, payload_text
 
 __all__ = ["ShkCase", "ShkHasilRow", "ShkPasienRow", "ShkStore"]
 
 
 @dataclass(frozen=True)
-class _Sendable:
+class _Sendable(SendState):
     id: int
     ref: str
-    payload: dict[str, Any]
-    payload_hash: str
-    updated_at: datetime
     posting_since: datetime | None
-    sent_hash: str | None
-    sent_at: datetime | None
     failed_hash: str | None
-    last_outcome: str | None
-    last_message: str | None
-
-    @property
-    def pending(self) -> bool:
-        return self.sent_hash != self.payload_hash
 
 
 @dataclass(frozen=True)
@@ -161,10 +148,6 @@ _FORGET_HASIL = (
 )
 
 
-def _text(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
-
-
 def _fields(row: tuple[Any, ...]) -> dict[str, Any]:
     return {
         "id": int(row[0]), "ref": row[1], "payload": json.loads(row[2]), "payload_hash": row[3],
@@ -173,19 +156,11 @@ def _fields(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-class ShkStore:
-    def __init__(self, pool: aiomysql.Pool) -> None:
-        self._pool = pool
-
-    async def _execute(self, sql: str, args: tuple[Any, ...]) -> None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(sql, args)
-
+class ShkStore(PayloadStore):
     async def upsert_pasien(self, ref: str, payload: dict[str, Any]) -> int:
         """Store the newest patient payload; returns the row id jobs carry."""
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_UPSERT_PASIEN, (ref, _text(payload), payload_hash(payload)))
-            return int(cursor.lastrowid)
+        return await self._lastrowid(_UPSERT_PASIEN,
+                                     (ref, payload_text(payload), payload_hash(payload)))
 
     async def upsert_hasil(
         self, ref: str, jenis_pemeriksaan: str, payload: dict[str, Any]
@@ -193,16 +168,15 @@ class ShkStore:
         """Store the newest result; returns its patient's row id, None while none is stored."""
         async with self._pool.acquire() as connection, connection.cursor() as cursor:
             await cursor.execute(
-                _UPSERT_HASIL, (ref, jenis_pemeriksaan, _text(payload), payload_hash(payload))
+                _UPSERT_HASIL,
+                (ref, jenis_pemeriksaan, payload_text(payload), payload_hash(payload)),
             )
             await cursor.execute(_PASIEN_ID, (ref,))
             row = await cursor.fetchone()
         return None if row is None else int(row[0])
 
     async def pasien_id(self, ref: str) -> int | None:
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_PASIEN_ID, (ref,))
-            row = await cursor.fetchone()
+        row = await self._fetchone(_PASIEN_ID, (ref,))
         return None if row is None else int(row[0])
 
     async def get(self, pasien_id: int) -> ShkCase | None:
@@ -221,9 +195,7 @@ class ShkStore:
 
     async def pending(self) -> list[int]:
         """Patient row ids the producer should enqueue this cycle (``sirs_shk``)."""
-        async with self._pool.acquire() as connection, connection.cursor() as cursor:
-            await cursor.execute(_PENDING)
-            return [int(row[0]) for row in await cursor.fetchall()]
+        return [int(row[0]) for row in await self._fetchall(_PENDING)]
 
     # --- patient -------------------------------------------------------------------------------
 
@@ -236,14 +208,13 @@ class ShkStore:
     async def mark_pasien_sent(
         self, pasien_id: int, sent_hash: str, outcome: Outcome, message: str | None
     ) -> None:
-        await self._execute(_MARK_SENT["shk_pasien"], (sent_hash, outcome.value, message,
-                                                       pasien_id))
+        await self._mark_sent(_MARK_SENT["shk_pasien"], (pasien_id,), sent_hash, outcome, message)
 
     async def mark_pasien_failed(
         self, pasien_id: int, outcome: Outcome, message: str, refused_hash: str | None = None
     ) -> None:
-        await self._execute(_MARK_FAILED["shk_pasien"], (outcome.value, message[:1000],
-                                                         refused_hash, pasien_id))
+        await self._mark_failed(_MARK_FAILED["shk_pasien"], (pasien_id,), outcome, message,
+                                refused_hash)
 
     async def forget_id_shk(self, pasien_id: int) -> None:
         """RS Online lost the patient: POST it (and its results) again."""
@@ -265,14 +236,13 @@ class ShkStore:
     async def mark_hasil_sent(
         self, hasil_id: int, sent_hash: str, outcome: Outcome, message: str | None
     ) -> None:
-        await self._execute(_MARK_SENT["shk_hasil"], (sent_hash, outcome.value, message,
-                                                      hasil_id))
+        await self._mark_sent(_MARK_SENT["shk_hasil"], (hasil_id,), sent_hash, outcome, message)
 
     async def mark_hasil_failed(
         self, hasil_id: int, outcome: Outcome, message: str, refused_hash: str | None = None
     ) -> None:
-        await self._execute(_MARK_FAILED["shk_hasil"], (outcome.value, message[:1000],
-                                                        refused_hash, hasil_id))
+        await self._mark_failed(_MARK_FAILED["shk_hasil"], (hasil_id,), outcome, message,
+                                refused_hash)
 
     async def forget_id_hasil(self, hasil_id: int) -> None:
         """RS Online lost the result: POST it again."""
