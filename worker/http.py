@@ -6,6 +6,8 @@ classes all of them as ``retry``. Doing that here once keeps the two clients
 to what differs: signing and the envelope. A body is returned as text, and
 ``decode_json`` refuses anything that is not a JSON document, because an HTTP
 200 carrying an HTML maintenance page is a failure, not a success.
+``SessionClient`` is the session's lifetime both clients share: each is an
+async context manager that closes the session it made on the way out.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 import aiohttp
 
 from core.errors import RetryableError
 
-__all__ = ["HttpAnswer", "decode_json", "exchange", "new_session"]
+__all__ = ["HttpAnswer", "SessionClient", "decode_json", "exchange", "new_session"]
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -48,6 +51,33 @@ def new_session(timeout: float) -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=timeout),
         raise_for_status=False,
     )
+
+
+class SessionClient:
+    """An upstream client's aiohttp session: closed on exit when the client made it.
+
+    A session the caller passes in (``session=``) stays the caller's to close,
+    so several clients can share one; otherwise the client makes its own
+    (``new_session(self._timeout)``, when it enters or first calls) and closes it.
+    """
+
+    def __init__(self, *, timeout: float, session: aiohttp.ClientSession | None = None) -> None:
+        self._timeout = timeout
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 def _snippet(text: str) -> str:

@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 
 from core.errors import Outcome, RetryableError
 from sandbox.faults import FAULTS_KEY, install, serve
 from sandbox.services import free_port
+from worker.bpjs.client import BpjsClient
 from worker.http import decode_json, exchange, new_session
+from worker.sirs.client import SirsClient
 
 
 async def _echo(request: web.Request) -> web.Response:
@@ -107,3 +110,16 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
     with pytest.raises(RetryableError, match="cannot connect"):
         await exchange(session, "GET", f"http://127.0.0.1:{free_port()}/x", service="bpjs",
                        headers={})
+
+
+async def test_clients_close_the_session_they_made_but_not_a_shared_one() -> None:
+    async with new_session(2.0) as shared:
+        async with SirsClient(base_url="http://127.0.0.1:9", rs_id="1", password=SecretStr("p"),
+                              session=shared):
+            pass
+        assert not shared.closed
+    async with BpjsClient(consid="1", secret="s", user_key="u",
+                          base_url="http://127.0.0.1:9") as bpjs:
+        made = bpjs._session
+        assert made is not None and not made.closed
+    assert made.closed and bpjs._session is None

@@ -19,11 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-import aiohttp
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from core.bpjs.models import (
@@ -49,7 +47,7 @@ from core.observe import CallObserver, CallRecord, notify
 from core.settings import Settings
 from worker.bpjs import crypto
 from worker.bpjs.outcomes import SERVICE, classify, error_for, normalize_code
-from worker.http import decode_json, exchange, new_session
+from worker.http import SessionClient, decode_json, exchange, new_session
 
 __all__ = ["BpjsClient", "BpjsResult"]
 
@@ -80,7 +78,7 @@ def _tanggal(value: date | str) -> str:
     return value.isoformat() if isinstance(value, date) else value
 
 
-class BpjsClient:
+class BpjsClient(SessionClient):
     """Async context manager owning one aiohttp session per client."""
 
     def __init__(
@@ -94,14 +92,13 @@ class BpjsClient:
         clock: Callable[[], float] = time.time,
         observer: CallObserver | None = None,
     ) -> None:
+        super().__init__(timeout=timeout)
         self._observer = observer
         self._consid = consid
         self._secret = secret
         self._user_key = user_key
         self._base_url = base_url.rstrip("/")
-        self._timeout = timeout
         self._clock = clock
-        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     def from_settings(
@@ -127,19 +124,6 @@ class BpjsClient:
     async def __aenter__(self) -> BpjsClient:
         self._session = new_session(self._timeout)
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     # --- the one place that talks to BPJS -----------------------------------------------
 

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
@@ -33,7 +32,7 @@ from core.errors import (
 from core.masking import hide_secrets
 from core.observe import CallObserver, CallRecord, notify
 from core.settings import Settings
-from worker.http import HttpAnswer, decode_json, exchange, new_session
+from worker.http import HttpAnswer, SessionClient, decode_json, exchange, new_session
 from worker.sirs.outcomes import CREDENTIALS_HINT, classify
 
 __all__ = ["ENVELOPE_KEYS", "SERVICE", "SirsAnswer", "SirsClient"]
@@ -86,7 +85,7 @@ class SirsAnswer:
         return self.rows[0] if self.rows else {}
 
 
-class SirsClient:
+class SirsClient(SessionClient):
     """Holds the credentials and one aiohttp session; ``call`` is the only way out."""
 
     def __init__(
@@ -101,14 +100,12 @@ class SirsClient:
         clock: Callable[[], float] = time.time,
         observer: CallObserver | None = None,
     ) -> None:
+        super().__init__(timeout=timeout, session=session)
         self._observer = observer
         self.base_url = base_url.rstrip("/")
         self.rs_id = rs_id
         self._password = password
         self._password_md5 = password_md5
-        self._timeout = timeout
-        self._session = session
-        self._owns_session = session is None
         self._clock = clock
 
     @classmethod
@@ -133,19 +130,6 @@ class SirsClient:
 
     async def __aenter__(self) -> Self:
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
 
     def _x_pass(self) -> str:
         secret = self._password.get_secret_value()
