@@ -11,12 +11,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from aiohttp import web
-
 from app.commands.base import Subparsers
 from app.dashboard.app import SOURCES, create_app
-from core import systemd
-from core.errors import ConfigError
+from app.serve import serve
 from core.logging import setup_logging
 from core.settings import ENV_PREFIX, load_settings
 from core.startup import prepare
@@ -33,26 +30,11 @@ async def _dashboard(args: argparse.Namespace) -> int:
     host = args.host or settings.dashboard_host
     port = settings.dashboard_port if args.port is None else args.port
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        async with systemd.running(
-            "dashboard", health=lambda: app[SOURCES].redis.ping()
-        ) as life:
-            site = web.TCPSite(runner, host, port)
-            try:
-                await site.start()
-            except OSError as exc:
-                raise ConfigError(f"{ENV_PREFIX}DASHBOARD_PORT: cannot listen on "
-                                  f"{host}:{port}: {exc.strerror or exc}") from None
-            address = runner.addresses[0] if runner.addresses else (host, port)
-            url = f"http://{address[0]}:{address[1]}/"
-            logger.info("dashboard on %s (metrics at %smetrics)", url, url)
-            life.ready(f"serving {url}")
-            await life.stop.wait()
-        return life.exit_code
-    finally:
-        await runner.cleanup()
+    return await serve(
+        app, name="dashboard", host=host, port=port, setting=f"{ENV_PREFIX}DASHBOARD_PORT",
+        health=lambda: app[SOURCES].redis.ping(),
+        announce=lambda url: logger.info("dashboard on %s (metrics at %smetrics)", url, url),
+    )
 
 
 def register(sub: Subparsers) -> None:

@@ -14,10 +14,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from aiohttp import web
-
 from app.commands.base import Subparsers
-from core import systemd
+from app.serve import serve
 from core.db import create_pool
 from core.errors import ConfigError
 from core.logging import setup_logging
@@ -75,24 +73,12 @@ async def _wsrs(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, settings.secrets())
     host, _, port_text = (args.listen or settings.wsrs_listen).rpartition(":")
     async with open_service(settings) as service:
-        runner = web.AppRunner(create_app(service, HANDLERS), access_log=None,
-                               handle_signals=False)
-        await runner.setup()
-        try:
-            async with systemd.running("wsrs", health=lambda: _ping(service)) as life:
-                try:
-                    await web.TCPSite(runner, host.strip("[]"), int(port_text)).start()
-                except OSError as exc:
-                    raise ConfigError(f"{ENV_PREFIX}WSRS_LISTEN: cannot listen on {host}:"
-                                      f"{port_text}: {exc.strerror or exc}") from None
-                address = runner.addresses[0] if runner.addresses else (host, port_text)
-                url = f"http://{address[0]}:{address[1]}{settings.wsrs_base_path}/"
-                logger.info("WS RS for Mobile JKN on %s", url)
-                life.ready(f"serving {url}")
-                await life.stop.wait()
-            return life.exit_code
-        finally:
-            await runner.cleanup()
+        return await serve(
+            create_app(service, HANDLERS), name="wsrs", host=host, port=int(port_text),
+            setting=f"{ENV_PREFIX}WSRS_LISTEN", health=lambda: _ping(service),
+            announce=lambda url: logger.info("WS RS for Mobile JKN on %s", url),
+            path=f"{settings.wsrs_base_path}/",
+        )
 
 
 def register(sub: Subparsers) -> None:
