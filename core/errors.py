@@ -17,6 +17,7 @@ import enum
 from typing import Any
 
 __all__ = [
+    "ERROR_FOR",
     "BlockedError",
     "BridgeError",
     "ConfigError",
@@ -123,3 +124,13 @@ class BlockedError(UpstreamError):
     """A predecessor (an earlier task id) has not been accepted yet."""
 
     outcome = Outcome.BLOCKED
+
+
+# The exception each failing outcome is raised as; both upstream clients classify an answer
+# to an outcome and raise through this one table.
+ERROR_FOR: dict[Outcome, type[UpstreamError]] = {
+    Outcome.RETRY: RetryableError,
+    Outcome.PERMANENT: PermanentError,
+    Outcome.FIX_THEN_RETRY: FixThenRetryError,
+    Outcome.BLOCKED: BlockedError,
+}

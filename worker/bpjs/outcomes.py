@@ -19,14 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.errors import (
-    BlockedError,
-    FixThenRetryError,
-    Outcome,
-    PermanentError,
-    RetryableError,
-    UpstreamError,
-)
+from core.errors import ERROR_FOR, Outcome, UpstreamError
 
 __all__ = [
     "RULES",
@@ -129,14 +122,6 @@ RULES: tuple[Rule, ...] = (
 # cause is known (and the rule added here).
 _UNKNOWN = Outcome.PERMANENT
 
-_ERRORS: dict[Outcome, type[UpstreamError]] = {
-    Outcome.RETRY: RetryableError,
-    Outcome.FIX_THEN_RETRY: FixThenRetryError,
-    Outcome.BLOCKED: BlockedError,
-    Outcome.PERMANENT: PermanentError,
-}
-
-
 def normalize_code(code: object) -> str:
     """``200``, ``"200"`` and ``" 200 "`` are the same code (Khanza compares text)."""
     if isinstance(code, float) and code.is_integer():
@@ -165,7 +150,7 @@ def error_for(
     outcome = classify(text, message)
     if outcome.succeeded:
         raise ValueError(f"code {text} {message!r} is a success, not an error")
-    cls = _ERRORS[outcome]
+    cls = ERROR_FOR[outcome]
     shown = message.strip() or "(no message)"
     return cls(
         f"{context}: {shown}" if context else shown,

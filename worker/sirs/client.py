@@ -21,14 +21,7 @@ from typing import Any, Self
 import aiohttp
 from pydantic import SecretStr
 
-from core.errors import (
-    BlockedError,
-    FixThenRetryError,
-    Outcome,
-    PermanentError,
-    RetryableError,
-    UpstreamError,
-)
+from core.errors import ERROR_FOR, Outcome, PermanentError, UpstreamError
 from core.masking import hide_secrets
 from core.observe import CallObserver, CallRecord, notify
 from core.settings import Settings
@@ -58,12 +51,6 @@ ENVELOPE_KEYS: dict[str, str] = {
     "Antrian/Task": "task",
 }
 
-_ERRORS: dict[Outcome, type[UpstreamError]] = {
-    Outcome.RETRY: RetryableError,
-    Outcome.PERMANENT: PermanentError,
-    Outcome.FIX_THEN_RETRY: FixThenRetryError,
-    Outcome.BLOCKED: BlockedError,
-}
 _STATUS_ROW_KEYS = {"status", "message", "response"}
 
 
@@ -249,7 +236,7 @@ class SirsClient(SessionClient):
     ) -> None:
         # Debug: ``call`` logs the raised error once, at WARNING.
         logger.debug("sirs %s %s -> %s (status %s)", method, resource, outcome.value, status)
-        error = _ERRORS.get(outcome, PermanentError)
+        error = ERROR_FOR.get(outcome, PermanentError)
         raise error(
             f"{method} {resource}: {detail}",
             service=SERVICE,
