@@ -80,11 +80,12 @@ class ProducerLine:
     coalesced: str
     waiting: int
     # Why each visit waits (a mapping to add, a time to correct): what a person must fix.
-    reasons: list[tuple[str, str]]  # (kodebooking, reason), the first WAITING_SHOWN
+    # (kodebooking, reason scrubbed like any message), the first WAITING_SHOWN
+    reasons: list[tuple[str, str]]
     more: int  # waiting visits not listed
 
 
-def _producer(f: Figures) -> ProducerLine | None:
+def _producer(f: Figures, secrets: list[str]) -> ProducerLine | None:
     p = f.producer
     if p is None or f.producer_lag is None:
         return None
@@ -96,7 +97,8 @@ def _producer(f: Figures) -> ProducerLine | None:
         duration=f'{float(p.get("duration", 0)):.2f}', visits=str(p.get("visits", 0)),
         enqueued=[(str(k), str(v)) for k, v in enqueued.items()],
         coalesced=str(p.get("coalesced", 0)), waiting=len(waiting),
-        reasons=[(str(k), str(r)) for k, r in sorted(waiting.items())[:WAITING_SHOWN]],
+        reasons=[(str(k), scrub_text(str(r), secrets))
+                 for k, r in sorted(waiting.items())[:WAITING_SHOWN]],
         more=len(waiting) - WAITING_SHOWN)
 
 
@@ -183,7 +185,7 @@ def render_page(f: Figures, zone: ZoneInfo, *, secrets: list[str], can_act: bool
         moment=partial(moment, now=f.now, zone=zone),
         scrub=partial(scrub_text, secrets=secrets),
         cards=[_card(x, f, zone) for x in f.upstreams.values()],
-        letters=_letters(f, secrets), processes=_processes(f), producer=_producer(f),
+        letters=_letters(f, secrets), processes=_processes(f), producer=_producer(f, secrets),
         changes=changes_view(f.changes), beds=_beds(f), outcomes=OUTCOMES,
         outcome_rows=[
             (NAMES[u], [n for o in OUTCOMES for n in (f.audit_outcomes.get((u, o), 0),

@@ -91,7 +91,7 @@ def hostile_figures() -> Figures:
         now=NOW, upstreams={"bpjs": bpjs, "sirs": sirs, HOSTILE: stranger}, other_queued=0,
         audit_outcomes={("bpjs", "done"): 3}, ledger_outcomes={},
         producer={"duration": 1.5, "visits": HOSTILE, "enqueued": {HOSTILE: HOSTILE},
-                  "coalesced": HOSTILE, "waiting": {HOSTILE: f"{HOSTILE} key"}},
+                  "coalesced": HOSTILE, "waiting": {HOSTILE: f"{HOSTILE} key {SECRET}"}},
         producer_lag=3.0,
         reports=[ReportRow(HOSTILE, date(2025, 1, 14), NOW, False, HOSTILE, HOSTILE)],
         last_sent={HOSTILE: NOW},
@@ -129,7 +129,7 @@ def test_hostile_values_on_the_main_page_come_out_as_text(can_act: bool, has_tok
         f'<span class="muted">no_rawat=2025/01/15/000003 poli={e}</span>',  # its visit
         f"<b>{e}</b> <span data-figure=\"heartbeat-{e}\">",  # a heartbeat's process name
         f"{e} visits, enqueued {e} {e}, {e} already queued",  # the producer's cycle
-        f"<tr><td>{e}</td><td>{e} key</td></tr>",  # a waiting kodebooking and its reason
+        f"<tr><td>{e}</td><td>{e} key ***",  # a waiting kodebooking and its reason
         f"at GTID\n {e} (saved {e}); polling every {e} s",  # the binlog position
         f"<tr><td>{e}</td><td>3</td><td>1</td></tr>",  # a binlog table
         f": {e}</p>",  # the last fallback's reason
