@@ -4,21 +4,22 @@ The producer publishes one status document (``core.keys.CHANGES_STATUS``, writte
 by ``producers/changes/feed.py`` or, in poll mode, ``publish_poll_status``): the
 source in use, and in binlog mode whether the feed is connected, its lag, the rows
 seen and the nudges per table, and the fallbacks. It holds table names and GTIDs
-only, never a row's values. Kept apart from ``page.py`` and ``metrics.py`` so both
+only, never a row's values; ``templates/changes.html`` draws the
+paragraph from ``changes_view``. Kept apart from ``page.py`` and ``metrics.py`` so both
 stay small and the section moves as one piece.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
-__all__ = ["changes_html", "changes_metrics"]
+__all__ = ["ChangesView", "changes_metrics", "changes_view"]
 
 SOURCES = ("poll", "binlog")
 LAG_WARN = 10.0  # seconds behind the server before the page shows it in red
@@ -69,47 +70,51 @@ def changes_metrics(status: Mapping[str, Any] | None) -> Iterator[Metric]:
                               value=_number(status.get("fallbacks")) or 0.0)
 
 
-def changes_html(status: Mapping[str, Any] | None) -> str:
-    """The change-source paragraph of the Producer card (every value escaped)."""
+@dataclass(frozen=True)
+class ChangesView:
+    """What the Producer card says about the change source (``templates/changes.html``)."""
+
+    source: str
+    every: str  # poll mode: " every 2 s", or empty when the interval is unknown
+    connected: bool = False
+    lag: str | None = None  # "0.5 s behind", None when not known
+    lag_kind: str = "ok"
+    position: str = "-"
+    stored: str = "-"
+    safety_interval: str = "?"
+    trouble: str | None = None  # why the feed is not connected
+    tables: list[tuple[str, str, str]] = field(default_factory=list)  # table, rows, nudges
+    fallbacks: int = 0
+    fallback_when: str = ""  # shown only when there were fallbacks and the last is known
+    fallback_reason: str | None = None
+
+
+def changes_view(status: Mapping[str, Any] | None) -> ChangesView | None:
+    """The change-source paragraph of the Producer card; None before the producer said."""
     if status is None:
-        return '<p class="muted" data-figure="changes-source">change source not reported yet</p>'
+        return None
     source = str(status.get("source", "poll"))
     if source != "binlog":
         interval = _number(status.get("interval"))
-        every = f" every {interval:g} s" if interval is not None else ""
-        return (f'<p>Changes: <span data-figure="changes-source">{escape(source)}</span>'
-                f"{escape(every)}.</p>")
+        return ChangesView(source, f" every {interval:g} s" if interval is not None else "")
     connected = bool(status.get("connected"))
     lag = _number(status.get("lag"))
-    state = ('<span class="badge ok">connected</span>' if connected
-             else '<span class="badge bad">not connected</span>')
-    lag_text = "&ndash;" if lag is None else (
-        f'<span class="badge {"ok" if lag < LAG_WARN else "bad"}">{lag:.1f} s behind</span>')
     trouble = status.get("trouble")
-    parts = [
-        f'<p>Changes: <span data-figure="changes-source">binlog</span> {state} '
-        f'<span data-figure="binlog-lag">{lag_text}</span>, at GTID '
-        f'{escape(str(status.get("position") or "-"))} (saved '
-        f'{escape(str(status.get("stored") or "-"))}); polling every '
-        f'{escape(str(status.get("safety_interval", "?")))} s as the safety net.</p>',
-    ]
-    if trouble and not connected:
-        parts.append(f'<p class="warn">{escape(str(trouble))}</p>')
     rows, nudging = _per_table(status.get("rows")), _per_table(status.get("nudging"))
-    if rows or nudging:
-        lines = "".join(
-            f"<tr><td>{escape(t)}</td><td>{rows.get(t, 0):.0f}</td>"
-            f"<td>{nudging.get(t, 0):.0f}</td></tr>" for t in sorted(set(rows) | set(nudging)))
-        parts.append('<table data-figure="binlog-tables"><tr><th>table</th><th>rows seen</th>'
-                     f"<th>nudges</th></tr>{lines}</table>")
     fallbacks = int(_number(status.get("fallbacks")) or 0)
     last = status.get("last_fallback")
+    when, reason = "", None
     if fallbacks and isinstance(last, Mapping):
         at = _number(last.get("at"))
         when = f"{datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M} UTC" if at else ""
-        parts.append(f'<p class="warn" data-figure="binlog-fallbacks">{fallbacks} fallback(s) '
-                     f"to a full cycle; last {escape(when)}: "
-                     f"{escape(str(last.get('reason', '')))}</p>")
-    else:
-        parts.append('<p class="muted" data-figure="binlog-fallbacks">no fallback</p>')
-    return "".join(parts)
+        reason = str(last.get("reason", ""))
+    return ChangesView(
+        source, "", connected=connected,
+        lag=None if lag is None else f"{lag:.1f} s behind",
+        lag_kind="ok" if lag is not None and lag < LAG_WARN else "bad",
+        position=str(status.get("position") or "-"), stored=str(status.get("stored") or "-"),
+        safety_interval=str(status.get("safety_interval", "?")),
+        trouble=str(trouble) if trouble and not connected else None,
+        tables=[(t, f"{rows.get(t, 0):.0f}", f"{nudging.get(t, 0):.0f}")
+                for t in sorted(set(rows) | set(nudging))],
+        fallbacks=fallbacks, fallback_when=when, fallback_reason=reason)

@@ -1,21 +1,57 @@
-"""A small inline SVG chart: calls per 5 minutes (bars) and p95 latency (line).
+"""The geometry of the small inline SVG chart: calls per 5 minutes (bars), p95 latency (line).
 
 Inline SVG needs no script and no asset from anywhere, so the page works on
 a hospital network without internet and under a strict Content-Security-Policy.
+This module only computes positions and labels; ``templates/chart.svg`` draws
+them, so every label (a bucket's title, the upstream's name) is escaped by the
+template like any other value.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
 from zoneinfo import ZoneInfo
 
 from app.dashboard.data import Bucket
 
-__all__ = ["throughput_chart"]
+__all__ = ["Bar", "Chart", "throughput_chart"]
 
 W, H = 520, 150
 LEFT, RIGHT, TOP, BOTTOM = 34, 44, 10, 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One 5-minute bucket: the whole bar, the part not done (if any), its tooltip."""
+
+    title: str
+    x: str
+    y: str
+    width: str
+    height: str
+    failed_y: str | None
+    failed_height: str | None
+    tick: str | None  # the HH:MM label under every third bar
+
+
+@dataclass(frozen=True)
+class Chart:
+    label: str
+    top_calls: str
+    top_ms: str
+    bars: list[Bar] = field(default_factory=list)
+    points: list[tuple[str, str]] = field(default_factory=list)  # p95 line, (x, y)
+    width: int = W
+    height: int = H
+    left: int = LEFT
+    top: int = TOP
+    plot_w: int = W - LEFT - RIGHT
+    plot_h: int = H - TOP - BOTTOM
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{x},{y}" for x, y in self.points)
 
 
 def _local(start: datetime, zone: ZoneInfo) -> str:
@@ -30,23 +66,13 @@ def _nice(value: float) -> float:
     return float(value)
 
 
-def throughput_chart(buckets: list[Bucket], zone: ZoneInfo, label: str) -> str:
+def throughput_chart(buckets: list[Bucket], zone: ZoneInfo, label: str) -> Chart:
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     n = max(1, len(buckets))
     slot = plot_w / n
     top_calls = _nice(max((b.count for b in buckets), default=0) or 1)
-    p95s = [b.p95 for b in buckets]
-    top_ms = _nice(max((p for p in p95s if p is not None), default=0) or 1)
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
-        f'aria-label="{escape(label)}: calls per 5 minutes and p95 latency, last hour">',
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" '
-        'class="axis"/>',
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" class="tick" text-anchor="end">{top_calls:g}</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + plot_h}" class="tick" text-anchor="end">0</text>',
-        f'<text x="{LEFT + plot_w + 4}" y="{TOP + 8}" class="tick lat">{top_ms:g} ms</text>',
-    ]
-    points = []
+    top_ms = _nice(max((b.p95 for b in buckets if b.p95 is not None), default=0) or 1)
+    chart = Chart(label=label, top_calls=f"{top_calls:g}", top_ms=f"{top_ms:g}")
     for i, bucket in enumerate(buckets):
         x = LEFT + i * slot
         height = plot_h * bucket.count / top_calls
@@ -54,21 +80,13 @@ def throughput_chart(buckets: list[Bucket], zone: ZoneInfo, label: str) -> str:
         title = (f"{_local(bucket.start, zone)}: {bucket.count} calls, {bucket.failed} not done"
                  + (f", p50 {bucket.p50:.0f} ms, p95 {bucket.p95:.0f} ms"
                     if bucket.p95 is not None else ""))
-        parts.append(
-            f'<g><title>{escape(title)}</title>'
-            f'<rect x="{x + 2:.1f}" y="{TOP + plot_h - height:.1f}" width="{slot - 4:.1f}" '
-            f'height="{height:.1f}" class="bar"/>'
-            + (f'<rect x="{x + 2:.1f}" y="{TOP + plot_h - failed:.1f}" width="{slot - 4:.1f}" '
-               f'height="{failed:.1f}" class="bar-failed"/>' if bucket.failed else "")
-            + "</g>")
+        chart.bars.append(Bar(
+            title=title, x=f"{x + 2:.1f}", y=f"{TOP + plot_h - height:.1f}",
+            width=f"{slot - 4:.1f}", height=f"{height:.1f}",
+            failed_y=f"{TOP + plot_h - failed:.1f}" if bucket.failed else None,
+            failed_height=f"{failed:.1f}" if bucket.failed else None,
+            tick=_local(bucket.start, zone) if i % 3 == 0 else None))
         if bucket.p95 is not None:
-            points.append(f"{x + slot / 2:.1f},{TOP + plot_h - plot_h * bucket.p95 / top_ms:.1f}")
-        if i % 3 == 0:
-            parts.append(f'<text x="{x + 2:.1f}" y="{H - 6}" class="tick">'
-                         f'{_local(bucket.start, zone)}</text>')
-    if points:
-        parts.append(f'<polyline points="{" ".join(points)}" class="lat-line"/>')
-        parts.extend(f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="2.5" '
-                     'class="lat-dot"/>' for p in points)
-    parts.append("</svg>")
-    return "".join(parts)
+            chart.points.append(
+                (f"{x + slot / 2:.1f}", f"{TOP + plot_h - plot_h * bucket.p95 / top_ms:.1f}"))
+    return chart

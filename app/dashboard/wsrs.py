@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from html import escape
 
 import aiomysql
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-__all__ = ["WSRS_HOUR", "WsrsFigures", "load_wsrs", "wsrs_card", "wsrs_metrics"]
+__all__ = ["WSRS_HOUR", "WsrsFigures", "WsrsView", "load_wsrs", "wsrs_metrics", "wsrs_view"]
 
 WSRS_HOUR = (
     "SELECT path, code, message, duration_ms FROM audit"
@@ -59,24 +58,23 @@ async def load_wsrs(pool: aiomysql.Pool) -> WsrsFigures:
     return figures
 
 
-def wsrs_card(f: WsrsFigures, scrub: Callable[[str], str] | None = None) -> str:
-    """HTML of the card; ``scrub`` (text -> text) cleans refusal messages."""
-    if not f.calls:
-        return ('<section class="card"><h2>WS RS (Mobile JKN)</h2>'
-                '<p class="muted">No calls in the last hour.</p></section>')
+@dataclass(frozen=True)
+class WsrsView:
+    """The card as ``templates/wsrs.html`` draws it; empty ``endpoints``: no calls."""
+
+    endpoints: list[tuple[str, int, int, str]]  # endpoint, calls, refused, p95
+    reasons: list[tuple[str, int]]  # refusal message (scrubbed), count; the ten most common
+
+
+def wsrs_view(f: WsrsFigures, scrub: Callable[[str], str] | None = None) -> WsrsView:
+    """The card's rows; ``scrub`` (text -> text) cleans refusal messages."""
     def clean(text: str) -> str:
         return scrub(text) if scrub is not None else text
 
-    rows = "".join(
-        f"<tr><th>{escape(e)}</th><td>{n}</td><td>{f.refused.get(e, 0)}</td>"
-        f"<td>{_ms(f.p95(e))}</td></tr>" for e, n in sorted(f.calls.items()))
-    reasons = "".join(f"<li>{escape(clean(r))}: {n}</li>"
-                      for r, n in sorted(f.reasons.items(), key=lambda item: -item[1])[:10])
-    return (f'<section class="card" data-card="wsrs"><h2>WS RS (Mobile JKN), last hour</h2>'
-            f'<table><tr><th>endpoint</th><th>calls</th><th>refused</th><th>p95</th></tr>'
-            f'{rows}</table>'
-            f'{"<p>Refusals by reason:</p><ul>" + reasons + "</ul>" if reasons else ""}'
-            f'</section>')
+    return WsrsView(
+        endpoints=[(e, n, f.refused.get(e, 0), _ms(f.p95(e))) for e, n in sorted(f.calls.items())],
+        reasons=[(clean(r), n) for r, n in
+                 sorted(f.reasons.items(), key=lambda item: -item[1])[:10]])
 
 
 def _ms(value: float | None) -> str:

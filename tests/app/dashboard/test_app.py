@@ -261,5 +261,6 @@ async def test_each_waiting_visit_shows_its_reason(dashboard: Dashboard) -> None
                                  "not a real time <b>(correct it in Khanza)</b>"}}))
     _, page = await fetch(dashboard.url)
     assert "2 waiting for Khanza" in page
-    assert "booking tanggalperiksa &#x27;0000-00-00&#x27; is not a real date" in page
-    assert "25:00:00&#x27;, not a real time &lt;b&gt;(correct it in Khanza)" in page
+    # Escaped by the template (markupsafe writes a quote as &#39;, html.escape wrote &#x27;).
+    assert "booking tanggalperiksa &#39;0000-00-00&#39; is not a real date" in page
+    assert "25:00:00&#39;, not a real time &lt;b&gt;(correct it in Khanza)" in page
