@@ -6,8 +6,10 @@ exactly like a booking made by Khanza's own web service (``bookings.py``).
 
 Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
 
-1. ``LOCK_SCHEDULE`` locks the schedule's ``jadwal`` row: our own bookings of one
-   schedule queue there, one at a time.
+1. ``LOCK_DOCTOR`` locks the doctor's ``jadwal`` rows: our own bookings of one
+   doctor queue there, one at a time, whatever the day (per schedule was not
+   enough: step 2's lock of one day ends on the doctor's next day, and adjacent
+   days then deadlocked; see ``schedule.LOCK_DOCTOR``).
 2. ``LOCK_DOCTOR_DAY`` is a locking read (``FOR UPDATE``) of every registration of
    the doctor and day, through the ``kd_dokter`` index (whose entries end with the
    date-prefixed ``no_rawat``), under REPEATABLE READ.
@@ -18,9 +20,15 @@ Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
    row (or we wait for its commit and count its row). In the worst interleaving
    InnoDB reports a deadlock and rolls one side back; we retry ours. Two equal
    numbers are never both committed.
-3. ``no_rawat`` and ``nobooking`` are the next free keys of the day; a collision
-   with another writer is caught by the primary key (MariaDB error 1062) and the
-   next number is tried.
+3. ``no_rawat`` and ``nobooking`` are the next free keys of the day, read in a
+   snapshot taken after both locks are held; a collision with another writer
+   (another doctor's booking of the day, a walk-in) is caught by the primary key
+   (MariaDB error 1062) and the next number is tried.
+
+Locks are held from step 1 to COMMIT, and every round trip in that window is also a
+wait for this process's event loop, so the window is two round trips: BEGIN, both
+locks and the reads in one multi-statement ``batch``, then both INSERTs and COMMIT
+in another (docs/wsrs.md, Performance).
 
 The remaining window: a desktop client that reads ``max(no_reg)`` in one
 statement and inserts in a later one (no lock between) can still take a number
@@ -31,7 +39,7 @@ Grants (``SIMRS_BRIDGE_WSRS_DB_URL``): ``SELECT`` on pasien, reg_periksa, jadwal
 poliklinik, dokter, maping_poli_bpjs, maping_dokter_dpjpvclaim,
 referensi_mobilejkn_bpjs; ``INSERT`` on reg_periksa and referensi_mobilejkn_bpjs;
 ``UPDATE`` on jadwal is needed only because ``SELECT ... FOR UPDATE`` requires it
-(the row is never changed).
+(the rows are never changed).
 """
 
 from __future__ import annotations
