@@ -5,12 +5,20 @@ fixture plus ``--history`` earlier registrations of the two fixture doctors (to
 show the allocation lock costs the day, not the history), raises the two
 schedules' kuota so the run is not refused, and runs ``simrs-bridge wsrs`` as its
 own process exactly as systemd would (audit into the state database, nudges into
-Redis). Clients are aiohttp sessions in this process, each with its own token, at
-``--levels`` concurrent clients (default 50 and 200). Each level books
-``--bookings`` new patients over ``--days`` upcoming days (one schedule per doctor
-and day; bookings of one schedule queue on its row lock), then asks ``statusantrean`` as
-many times. Afterwards it counts registrations sharing a doctor, day and no_reg
-(must be 0) or a no_rawat, and writes a markdown report (``--out``).
+Redis). Clients are closed-loop aiohttp sessions in this process, each with its own
+token, at ``--levels`` concurrent clients (default 50 and 200). Each level books
+``--bookings`` new patients over ``--days`` upcoming days (bookings of one doctor
+queue on the doctor's lock), then asks ``statusantrean`` as many times.
+Afterwards it counts registrations sharing a doctor, day and no_reg (must be 0) or
+a no_rawat, and writes a markdown report (``--out``).
+
+Beside the client-observed latency the report gives, per level, the server's own
+time per call (audit rows), CPU per process, InnoDB lock waits and deadlocks and
+statements per request (``wsrs_probe.py``), and with ``--log-level INFO`` the key
+collisions and rollbacks. ``--server LABEL=DIR`` (repeatable) runs the WS RS from
+another source tree (``git archive`` of an older commit) with levels alternating,
+for a before/after in one run; ``--flush-log 1`` runs MariaDB with its default
+durability; ``--profile DIR`` writes a CPU-time cProfile of each WS RS.
 
     .venv/bin/python bench/bench_wsrs.py --out bench/reports/wsrs.md
 """
