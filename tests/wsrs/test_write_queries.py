@@ -16,7 +16,7 @@ from sandbox.services import MariaDBServer
 DAY = date(2025, 1, 15)
 READS: dict[str, tuple[str, tuple[object, ...]]] = {
     "schedule": (schedule.SCHEDULE, ("99901", "INT", "RABU", time(8), time(12))),
-    "lock_schedule": (schedule.LOCK_SCHEDULE, ("D001", "RABU", time(8))),
+    "lock_doctor": (schedule.LOCK_DOCTOR, ("D001",)),
     "doctor_known": (schedule.DOCTOR_KNOWN, ("99901",)),
     "poli_known": (schedule.POLI_KNOWN, ("INT",)),
     "patient_by_kartu": (registration.PATIENT_BY_KARTU, ("0000000000001",)),

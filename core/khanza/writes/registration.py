@@ -6,8 +6,10 @@ exactly like a booking made by Khanza's own web service (``bookings.py``).
 
 Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
 
-1. ``LOCK_SCHEDULE`` locks the schedule's ``jadwal`` row: our own bookings of one
-   schedule queue there, one at a time.
+1. ``LOCK_DOCTOR`` locks the doctor's ``jadwal`` rows: our own bookings of one
+   doctor queue there, one at a time, whatever the day (per schedule was not
+   enough: step 2's lock of one day ends on the doctor's next day, and adjacent
+   days then deadlocked; see ``schedule.LOCK_DOCTOR``).
 2. ``LOCK_DOCTOR_DAY`` is a locking read (``FOR UPDATE``) of every registration of
    the doctor and day, through the ``kd_dokter`` index (whose entries end with the
    date-prefixed ``no_rawat``), under REPEATABLE READ.
@@ -18,9 +20,15 @@ Allocation, and why it is safe beside Khanza's desktop app (docs/wsrs.md):
    row (or we wait for its commit and count its row). In the worst interleaving
    InnoDB reports a deadlock and rolls one side back; we retry ours. Two equal
    numbers are never both committed.
-3. ``no_rawat`` and ``nobooking`` are the next free keys of the day; a collision
-   with another writer is caught by the primary key (MariaDB error 1062) and the
-   next number is tried.
+3. ``no_rawat`` and ``nobooking`` are the next free keys of the day, read in a
+   snapshot taken after both locks are held; a collision with another writer
+   (another doctor's booking of the day, a walk-in) is caught by the primary key
+   (MariaDB error 1062) and the next number is tried.
+
+Locks are held from step 1 to COMMIT, and every round trip in that window is also a
+wait for this process's event loop, so the window is two round trips: BEGIN, both
+locks and the reads in one multi-statement ``batch``, then both INSERTs and COMMIT
+in another (docs/wsrs.md, Performance).
 
 The remaining window: a desktop client that reads ``max(no_reg)`` in one
 statement and inserts in a later one (no lock between) can still take a number
@@ -31,7 +39,7 @@ Grants (``SIMRS_BRIDGE_WSRS_DB_URL``): ``SELECT`` on pasien, reg_periksa, jadwal
 poliklinik, dokter, maping_poli_bpjs, maping_dokter_dpjpvclaim,
 referensi_mobilejkn_bpjs; ``INSERT`` on reg_periksa and referensi_mobilejkn_bpjs;
 ``UPDATE`` on jadwal is needed only because ``SELECT ... FOR UPDATE`` requires it
-(the row is never changed).
+(the rows are never changed).
 """
 
 from __future__ import annotations
@@ -47,8 +55,8 @@ import pymysql
 
 from core.khanza.snapshot import epoch_ms
 from core.khanza.writes.refusal import PATIENT_UNKNOWN, Refused
-from core.khanza.writes.schedule import LOCK_SCHEDULE, Schedule, find_schedule
-from core.khanza.writes.tx import DUPLICATE_KEY, in_transaction
+from core.khanza.writes.schedule import LOCK_DOCTOR, Schedule, find_schedule
+from core.khanza.writes.tx import DUPLICATE_KEY, batch, in_transaction
 
 __all__ = [
     "INSERT_BOOKING",
@@ -84,7 +92,7 @@ PATIENT_BY_NIK = _PATIENT + "WHERE no_ktp = %s ORDER BY no_rkm_medis LIMIT 1"
 # Earlier registrations of the patient (KEY no_rkm_medis): new patient at all / in this
 # poli, already registered with this doctor and poli that day; and one active booking per
 # nomorreferensi (Khanza's rule; no index on nomorreferensi upstream, so the patient's own
-# bookings, KEY norm, are searched). One round trip inside the lock.
+# bookings, KEY norm, are searched).
 PATIENT_HISTORY = """SELECT COUNT(*) AS visits, COALESCE(SUM(kd_poli = %s), 0) AS in_poli,
        COALESCE(SUM(kd_poli = %s AND kd_dokter = %s AND tgl_registrasi = %s
                     AND stts <> 'Batal'), 0) AS same_day,
@@ -103,12 +111,16 @@ FROM reg_periksa FORCE INDEX (kd_dokter)
 WHERE kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s AND tgl_registrasi = %s
 FOR UPDATE"""
 
-# The day's last no_rawat and nobooking, by primary-key ranges, in one round trip; a
-# collision with a concurrent writer is caught by the key itself.
+# The day's last no_rawat and nobooking, by primary-key ranges; a collision with a
+# concurrent writer (another doctor's booking of the day, a walk-in) is caught by the key
+# itself.
 LAST_KEYS = """SELECT (SELECT MAX(no_rawat) FROM reg_periksa
         WHERE no_rawat >= %s AND no_rawat < %s) AS last_rawat,
        (SELECT MAX(nobooking) FROM referensi_mobilejkn_bpjs
         WHERE nobooking >= %s AND nobooking <= %s) AS last_booking"""
+
+BEGIN = "BEGIN"
+COMMIT = "COMMIT"
 
 # The values Khanza's registration writes for a booked outpatient visit.
 INSERT_REGISTRATION = """INSERT INTO reg_periksa (no_reg, no_rawat, tgl_registrasi, jam_reg,
@@ -184,20 +196,33 @@ async def find_patient(conn: aiomysql.Connection, nomorkartu: str, nik: str) -> 
     return patient
 
 
-async def _insert_next(
-    conn: aiomysql.Connection, sql: str, make: Any, first: int, params: Any
-) -> str:
-    """Insert with the key ``make(n)`` for n = first, first+1, ... until the key is free."""
-    for n in range(first, first + _KEY_TRIES):
-        key = make(n)
+async def _insert(
+    conn: aiomysql.Connection, registration: Any, booking: Any, first_rawat: int,
+    first_booking: int,
+) -> tuple[int, int]:
+    """Insert both rows and COMMIT in one round trip, taking the next key on a collision.
+
+    ``registration(n)`` and ``booking(n, m)`` give the statements' parameters for the
+    no_rawat number n and nobooking number m; returns (n, m) as committed.
+    """
+    n, m, registered = first_rawat, first_booking, False
+    for _ in range(_KEY_TRIES):
+        statements = [] if registered else [(INSERT_REGISTRATION, registration(n))]
+        statements += [(INSERT_BOOKING, booking(n, m)), (COMMIT, ())]
+        done: list[list[dict[str, Any]]] = []
         try:
-            async with conn.cursor() as cursor:
-                await cursor.execute(sql, params(key))
-            return str(key)
+            await batch(conn, statements, done)
+            return n, m
         except pymysql.err.IntegrityError as exc:
             if exc.args[0] != DUPLICATE_KEY:
                 raise
-            logger.info("key %s taken by another writer; trying the next", key)
+            registered = registered or bool(done)
+            logger.info("key %s taken by another writer; trying the next",
+                        f"nobooking {m}" if registered else f"no_rawat {n}")
+            if registered:
+                m += 1
+            else:
+                n += 1
     raise Refused("Maaf terjadi kesalahan, hubungi Administrator..", 201, reason="no free key")
 
 
@@ -216,7 +241,7 @@ async def book(
         norm = patient["no_rkm_medis"]
         return await in_transaction(conn, lambda: _write(
             conn, request, schedule, patient, now, start, norm, kd_pj=kd_pj,
-            minutes=minutes_per_patient, zone=zone))
+            minutes=minutes_per_patient, zone=zone), delimits=True)
 
 
 async def _write(
@@ -225,52 +250,57 @@ async def _write(
     minutes: int, zone: ZoneInfo,
 ) -> Booked:
     tanggal = request.tanggalperiksa
-    await _one(conn, LOCK_SCHEDULE, (schedule.kd_dokter, schedule.hari, schedule.jam_mulai))
-    history = await _one(conn, PATIENT_HISTORY, (
-        schedule.kd_poli, schedule.kd_poli, schedule.kd_dokter, tanggal, norm,
-        request.nomorreferensi, norm))
-    if history["referensi"]:
+    prefix, next_prefix = f"{tanggal:%Y/%m/%d}/", f"{tanggal + timedelta(days=1):%Y/%m/%d}/"
+    day = f"{tanggal:%Y%m%d}"
+    # One round trip from BEGIN to the snapshot: the locks in their order (doctor, then
+    # the doctor's day), then the consistent reads, whose snapshot is taken only now that
+    # the locks are held, so it already holds every booking of this doctor committed
+    # before and the day's keys are as fresh as they can be.
+    _, _, locked, history, last = await batch(conn, [
+        (BEGIN, ()),
+        (LOCK_DOCTOR, (schedule.kd_dokter,)),
+        (LOCK_DOCTOR_DAY, (schedule.kd_poli, schedule.kd_dokter, prefix, next_prefix,
+                           tanggal)),
+        (PATIENT_HISTORY, (schedule.kd_poli, schedule.kd_poli, schedule.kd_dokter, tanggal,
+                           norm, request.nomorreferensi, norm)),
+        (LAST_KEYS, (prefix, next_prefix, f"{day}000000", f"{day}999999")),
+    ])
+    if history[0]["referensi"]:
         raise Refused("Anda sudah terdaftar dalam antrian menggunakan nomor referensi yang sama",
                       reason="referensi")
-    if history["same_day"]:
+    if history[0]["same_day"]:
         raise Refused("Nomor Antrean hanya dapat diambil 1 kali pada Tanggal, Dokter dan Poli "
                       "yang sama", reason="sudah terdaftar")
-    prefix, next_prefix = f"{tanggal:%Y/%m/%d}/", f"{tanggal + timedelta(days=1):%Y/%m/%d}/"
-    locked = await _one(conn, LOCK_DOCTOR_DAY, (schedule.kd_poli, schedule.kd_dokter, prefix,
-                                                next_prefix, tanggal))
-    taken = int(locked["taken"] or 0)
+    taken = int(locked[0]["taken"] or 0)
     if taken >= schedule.kuota:
         raise Refused("Kuota penuh, silakan pilih tanggal atau jadwal lain", reason="kuota penuh")
-    no_reg = int(locked["last_reg"] or 0) + 1
-    baru = 0 if history["visits"] else 1
+    no_reg = int(locked[0]["last_reg"] or 0) + 1
+    baru = 0 if history[0]["visits"] else 1
     umur, sttsumur = _age(patient["tgl_lahir"], tanggal)
     alamat = ", ".join(str(patient[k]) for k in ("alamatpj", "kelurahanpj", "kecamatanpj",
                                                  "kabupatenpj", "propinsipj") if patient[k])
-    day = f"{tanggal:%Y%m%d}"
-    last = await _one(conn, LAST_KEYS, (prefix, next_prefix, f"{day}000000", f"{day}999999"))
-    next_rawat = int(str(last["last_rawat"])[-6:]) + 1 if last.get("last_rawat") else 1
-    no_rawat = await _insert_next(
-        conn, INSERT_REGISTRATION, lambda n: f"{prefix}{n:06d}", next_rawat,
-        lambda key: (f"{no_reg:03d}", key, tanggal, now.time().replace(microsecond=0),
-                     schedule.kd_dokter, norm, schedule.kd_poli,
-                     patient["namakeluarga"] or "-", alamat[:200] or "-",
-                     patient["keluarga"] or "-", schedule.biaya, "Baru" if baru else "Lama",
-                     kd_pj, umur, sttsumur, "Lama" if history["in_poli"] else "Baru"),
-    )
+    keys = last[0]
     estimasi = epoch_ms(start + (no_reg - 1) * timedelta(minutes=minutes), zone)
     sisa = max(schedule.kuota - taken - 1, 0)
     nomorantrean = f"{schedule.kd_poli}-{no_reg:03d}"
-    kodebooking = await _insert_next(
-        conn, INSERT_BOOKING, lambda n: f"{day}{n:06d}",
-        int(str(last["last_booking"])[-6:]) + 1 if last.get("last_booking") else 1,
-        lambda key: (key, no_rawat, request.nomorkartu, request.nik, request.nohp,
-                     request.kodepoli, str(baru), norm, tanggal, request.kodedokter,
-                     request.jampraktek, JENIS_KUNJUNGAN[request.jeniskunjungan],
-                     request.nomorreferensi, nomorantrean, str(no_reg), str(estimasi),
-                     sisa, schedule.kuota, sisa, schedule.kuota),
+    n, m = await _insert(
+        conn,
+        lambda n: (f"{no_reg:03d}", f"{prefix}{n:06d}", tanggal,
+                   now.time().replace(microsecond=0), schedule.kd_dokter, norm,
+                   schedule.kd_poli, patient["namakeluarga"] or "-", alamat[:200] or "-",
+                   patient["keluarga"] or "-", schedule.biaya, "Baru" if baru else "Lama",
+                   kd_pj, umur, sttsumur, "Lama" if history[0]["in_poli"] else "Baru"),
+        lambda n, m: (f"{day}{m:06d}", f"{prefix}{n:06d}", request.nomorkartu, request.nik,
+                      request.nohp, request.kodepoli, str(baru), norm, tanggal,
+                      request.kodedokter, request.jampraktek,
+                      JENIS_KUNJUNGAN[request.jeniskunjungan], request.nomorreferensi,
+                      nomorantrean, str(no_reg), str(estimasi), sisa, schedule.kuota, sisa,
+                      schedule.kuota),
+        int(str(keys["last_rawat"])[-6:]) + 1 if keys.get("last_rawat") else 1,
+        int(str(keys["last_booking"])[-6:]) + 1 if keys.get("last_booking") else 1,
     )
     return Booked(
-        kodebooking=kodebooking, no_rawat=no_rawat, angkaantrean=no_reg,
+        kodebooking=f"{day}{m:06d}", no_rawat=f"{prefix}{n:06d}", angkaantrean=no_reg,
         nomorantrean=nomorantrean, norm=norm, pasienbaru=baru, namapoli=schedule.nm_poli,
         namadokter=schedule.nm_dokter, estimasidilayani=estimasi, sisakuota=sisa,
         kuota=schedule.kuota,

@@ -18,7 +18,7 @@ from core.khanza.bookings import HARI
 from core.khanza.writes.refusal import Refused
 
 __all__ = [
-    "DOCTOR_KNOWN", "LOCK_SCHEDULE", "POLI_KNOWN", "SCHEDULE", "Schedule", "find_schedule",
+    "DOCTOR_KNOWN", "LOCK_DOCTOR", "POLI_KNOWN", "SCHEDULE", "Schedule", "find_schedule",
     "parse_jampraktek",
 ]
 
@@ -40,10 +40,13 @@ LIMIT 1"""
 DOCTOR_KNOWN = "SELECT COUNT(*) AS n FROM maping_dokter_dpjpvclaim WHERE kd_dokter_bpjs = %s"
 POLI_KNOWN = "SELECT COUNT(*) AS n FROM maping_poli_bpjs WHERE kd_poli_bpjs = %s"
 
-# Every booking of one schedule first locks its jadwal row (PK): bookings of the same
-# schedule queue here instead of deadlocking on reg_periksa's gap locks.
-LOCK_SCHEDULE = """SELECT kuota FROM jadwal
-WHERE kd_dokter = %s AND hari_kerja = %s AND jam_mulai = %s FOR UPDATE"""
+# A booking locks every jadwal row of its doctor (a prefix of the PK: the rows of that
+# doctor, and only a gap lock on the next doctor's first row), so bookings of one doctor
+# queue here whatever the day. Per schedule was not enough: the doctor-day lock of
+# registration.py ends on the doctor's next registration in the kd_dokter index, which is
+# another day's (another schedule's) first row, and two adjacent days of one doctor then
+# deadlocked (InnoDB rolled back ~1 booking in 4 under load; docs/wsrs.md, Performance).
+LOCK_DOCTOR = """SELECT COUNT(*) AS n FROM jadwal WHERE kd_dokter = %s FOR UPDATE"""
 
 
 @dataclass(frozen=True)
