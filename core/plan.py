@@ -98,12 +98,18 @@ def _missing(snapshot: BookingSnapshot, taskid: int) -> str | None:
 def plan_bpjs(
     snapshot: BookingSnapshot, zone: ZoneInfo, configured: frozenset[int] = frozenset(range(3, 8))
 ) -> Plan:
-    """add → tasks in order (farmasi/add right after task 5) → or batal → task 99."""
+    """add → tasks in order (farmasi/add right after task 5) → or batal → task 99.
+
+    Task 99 only when the cancellation was made on the visit day; one made earlier is
+    ``antrean/batal`` alone."""
     kode = snapshot.kodebooking
     if snapshot.batal is not None:
         steps = [Step("batal", "batal", {"kodebooking": kode,
                                          "keterangan": snapshot.batal.keterangan})]
-        if snapshot.batal.waktu is not None:
+        # BPJS takes a task time only on the service date (reference §3.2/§4): a booking
+        # cancelled the day before has no task 99 time BPJS accepts, and none is invented;
+        # antrean/batal alone cancels it there.
+        if snapshot.batal.waktu is not None and snapshot.batal.waktu.date() == snapshot.tanggal:
             waktu = epoch_ms(snapshot.batal.waktu, zone)
             steps.append(Step("task99", "task", {"kodebooking": kode, "taskid": 99,
                                                  "waktu": waktu}, 99, waktu))

@@ -139,6 +139,20 @@ def test_sirs_gets_the_visit_then_its_tasks_without_bpjs_only_fields() -> None:
     assert non_jkn.steps[0].body["nomorreferensi"] == ""
 
 
+def test_bpjs_cancellation_before_the_visit_day_is_batal_alone() -> None:
+    # Cancelled the evening before: BPJS takes task times only on the service date, so the
+    # real cancellation time cannot be a task 99 there, and no other time is made up.
+    before = Cancellation("pasien batal", datetime(2025, 1, 14, 19, 30))
+    plan = plan_bpjs(snapshot({}, batal=before), ZONE)
+    assert names(plan) == ["batal"] and plan.waiting is None
+    assert plan.steps[0].body == {"kodebooking": KODE, "keterangan": "pasien batal"}
+    # Just after midnight on the visit day it is a task 99 again, at that very time.
+    early = Cancellation("pasien batal", datetime(2025, 1, 15, 0, 5))
+    assert [s.body for s in plan_bpjs(snapshot({}, batal=early), ZONE).steps][1] == {
+        "kodebooking": KODE, "taskid": 99,
+        "waktu": int(datetime(2025, 1, 14, 17, 5, tzinfo=UTC).timestamp() * 1000)}
+
+
 def test_sirs_cancellation_is_the_visit_then_task_99() -> None:
     plan = plan_sirs(snapshot(DAY, batal=Cancellation("pasien batal", at(9, 15))), ZONE)
     assert names(plan) == ["add", "task99"]
