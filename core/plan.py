@@ -46,9 +46,13 @@ class Plan:
     steps: tuple[Step, ...]
     waiting: str | None = None
     """Why later steps are not planned yet (no time in Khanza, no add body), if any."""
+    fixes: tuple[Step, ...] = ()
+    """Steps sent only when the upstream asks for them first (``fix_then_retry``): the
+    ``add`` of a booking cancelled before its add went out, which BPJS must know before
+    it can take the ``antrean/batal`` (Khanza's sender, too, sends add, then batal)."""
 
     def step(self, name: str) -> Step | None:
-        return next((s for s in self.steps if s.name == name), None)
+        return next((s for s in self.steps + self.fixes if s.name == name), None)
 
 
 def _first_task(snapshot: BookingSnapshot, configured: frozenset[int]) -> int:
@@ -113,7 +117,9 @@ def plan_bpjs(
             waktu = epoch_ms(snapshot.batal.waktu, zone)
             steps.append(Step("task99", "task", {"kodebooking": kode, "taskid": 99,
                                                  "waktu": waktu}, 99, waktu))
-        return Plan(tuple(steps))
+        fixes = () if snapshot.add is None else (
+            Step("add", "add", snapshot.add.model_dump(mode="json")),)
+        return Plan(tuple(steps), fixes=fixes)
     if snapshot.add is None:
         return Plan((), f"antrean/add cannot be built: {snapshot.problem or 'unknown reason'}")
     steps = [Step("add", "add", snapshot.add.model_dump(mode="json"))]

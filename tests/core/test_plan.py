@@ -113,6 +113,10 @@ def test_bpjs_cancellation_is_batal_then_task_99_and_nothing_else() -> None:
     assert names(plan) == ["batal", "task99"]
     assert plan.steps[0].body == {"kodebooking": KODE, "keterangan": "pasien batal"}
     assert plan.steps[1].body == {"kodebooking": KODE, "taskid": 99, "waktu": ms(9, 15)}
+    # Cancelled before its add went out: the add is there for BPJS's "Kode Booking tidak
+    # ditemukan" (fix_then_retry), not sent on its own.
+    fix = plan.step("add")
+    assert fix is not None and fix.body == add_body().model_dump(mode="json")
     # No recorded cancellation time: task 99 is not sent with an invented one.
     untimed = plan_bpjs(snapshot(DAY, batal=Cancellation("Batal", None)), ZONE)
     assert names(untimed) == ["batal"]
