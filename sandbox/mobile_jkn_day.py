@@ -42,9 +42,11 @@ LEAD = timedelta(minutes=5)  # a check-in needs the practice still ahead when it
 # (Khanza poli, Khanza doctor, BPJS doctor) of the demo's two doctors.
 DOCTORS = (("INT", "D001", "99901"), ("ANA", "D002", "99902"))
 
-# A practice for a weekday; an existing row with that start (the fixture's) is kept.
-ADD_PRACTICE = """INSERT IGNORE INTO jadwal (kd_dokter, hari_kerja, jam_mulai, jam_selesai,
-    kd_poli, kuota) VALUES (%s, %s, %s, %s, %s, 999)"""
+# A practice for a weekday; an existing row with that start (the fixture's, an earlier
+# round's) is kept as it is, without the warning INSERT IGNORE would print.
+ADD_PRACTICE = """INSERT INTO jadwal (kd_dokter, hari_kerja, jam_mulai, jam_selesai,
+    kd_poli, kuota) VALUES (%s, %s, %s, %s, %s, 999)
+ON DUPLICATE KEY UPDATE kd_dokter = kd_dokter"""
 # The practice as the table holds it (PK), so the booking names its real hours.
 PRACTICE_HOURS = """SELECT jam_mulai, jam_selesai FROM jadwal
 WHERE kd_dokter = %s AND hari_kerja = %s AND jam_mulai = %s"""
@@ -111,7 +113,7 @@ async def _practice(cursor: aiomysql.Cursor, doctor: tuple[str, str, str], tangg
 async def prepare_practices(khanza: DatabaseUrl, now: datetime
                             ) -> tuple[Practice | None, Practice]:
     """Today's practice still ahead (None when none can start later today) and
-    tomorrow's 08:00-14:00 of the first demo doctor."""
+    tomorrow's 08:00-14:00 of the first demo doctor (the second gets the same hours)."""
     today, tomorrow = now.date(), now.date() + timedelta(days=1)
     ahead = (now.replace(tzinfo=None) + LEAD).replace(minute=0, second=0, microsecond=0)
     ahead += timedelta(hours=1)
@@ -120,7 +122,8 @@ async def prepare_practices(khanza: DatabaseUrl, now: datetime
         async with conn.cursor() as cursor:
             later = (await _practice(cursor, DOCTORS[0], today, ahead.time(), time(23, 59))
                      if ahead.date() == today and ahead.time() < time(23, 59) else None)
-            nextday = await _practice(cursor, DOCTORS[0], tomorrow, time(8), time(14))
+            nextday, _ = [await _practice(cursor, doctor, tomorrow, time(8), time(14))
+                          for doctor in DOCTORS]
     finally:
         conn.close()
     return later, nextday
