@@ -46,9 +46,13 @@ class Plan:
     steps: tuple[Step, ...]
     waiting: str | None = None
     """Why later steps are not planned yet (no time in Khanza, no add body), if any."""
+    fixes: tuple[Step, ...] = ()
+    """Steps sent only when the upstream asks for them first (``fix_then_retry``): the
+    ``add`` of a booking cancelled before its add went out, which BPJS must know before
+    it can take the ``antrean/batal`` (Khanza's sender, too, sends add, then batal)."""
 
     def step(self, name: str) -> Step | None:
-        return next((s for s in self.steps if s.name == name), None)
+        return next((s for s in self.steps + self.fixes if s.name == name), None)
 
 
 def _first_task(snapshot: BookingSnapshot, configured: frozenset[int]) -> int:
@@ -98,16 +102,24 @@ def _missing(snapshot: BookingSnapshot, taskid: int) -> str | None:
 def plan_bpjs(
     snapshot: BookingSnapshot, zone: ZoneInfo, configured: frozenset[int] = frozenset(range(3, 8))
 ) -> Plan:
-    """add → tasks in order (farmasi/add right after task 5) → or batal → task 99."""
+    """add → tasks in order (farmasi/add right after task 5) → or batal → task 99.
+
+    Task 99 only when the cancellation was made on the visit day; one made earlier is
+    ``antrean/batal`` alone."""
     kode = snapshot.kodebooking
     if snapshot.batal is not None:
         steps = [Step("batal", "batal", {"kodebooking": kode,
                                          "keterangan": snapshot.batal.keterangan})]
-        if snapshot.batal.waktu is not None:
+        # BPJS takes a task time only on the service date (reference §3.2/§4): a booking
+        # cancelled the day before has no task 99 time BPJS accepts, and none is invented;
+        # antrean/batal alone cancels it there.
+        if snapshot.batal.waktu is not None and snapshot.batal.waktu.date() == snapshot.tanggal:
             waktu = epoch_ms(snapshot.batal.waktu, zone)
             steps.append(Step("task99", "task", {"kodebooking": kode, "taskid": 99,
                                                  "waktu": waktu}, 99, waktu))
-        return Plan(tuple(steps))
+        fixes = () if snapshot.add is None else (
+            Step("add", "add", snapshot.add.model_dump(mode="json")),)
+        return Plan(tuple(steps), fixes=fixes)
     if snapshot.add is None:
         return Plan((), f"antrean/add cannot be built: {snapshot.problem or 'unknown reason'}")
     steps = [Step("add", "add", snapshot.add.model_dump(mode="json"))]

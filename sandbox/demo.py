@@ -52,14 +52,25 @@ KHANZA_USER = ("simrs_bridge_ro", "demo-khanza-password")
 STATE_USER = ("simrs_bridge", "demo-state-password")
 WSRS_USER = ("simrs_bridge_wsrs", "demo-wsrs-password")
 STOP_ORDER = ("wsrs", "producer", "worker", "dashboard")
-# The WS RS account's grants (docs/wsrs.md), minus pasienbaru's.
+# The WS RS account's grants (docs/wsrs.md), pasienbaru's and the surgery reads included.
 WSRS_GRANTS = (
-    "SELECT ON sik.pasien", "SELECT ON sik.poliklinik", "SELECT ON sik.dokter",
+    "SELECT, INSERT ON sik.pasien", "SELECT ON sik.poliklinik", "SELECT ON sik.dokter",
     "SELECT ON sik.maping_poli_bpjs", "SELECT ON sik.maping_dokter_dpjpvclaim",
     "SELECT, UPDATE ON sik.jadwal", "SELECT, INSERT, UPDATE ON sik.reg_periksa",
     "SELECT, INSERT, UPDATE ON sik.referensi_mobilejkn_bpjs",
     "INSERT ON sik.referensi_mobilejkn_bpjs_batal", "SELECT ON sik.resep_obat",
+    "SELECT ON sik.booking_operasi", "SELECT ON sik.paket_operasi",
+    "SELECT, INSERT, UPDATE, DELETE ON sik.set_no_rkm_medis",
+    "SELECT ON sik.set_urut_no_rkm_medis", "SELECT, INSERT ON sik.kelurahan",
+    "SELECT, INSERT ON sik.kecamatan", "SELECT, INSERT ON sik.kabupaten",
+    "SELECT, INSERT ON sik.propinsi",
 )
+# The Mobile JKN check-in opens a visit (task 1 new, task 3 returning patient), so the
+# fake Mobile JKN's check-ins reach BPJS with their time; the rest as Khanza's sender.
+# Walk-ins have no check-in, so their tasks wait at task 3 (the dashboard says so).
+TASK_SOURCES = ("1=referensi_mobilejkn_bpjs.checkin,3=referensi_mobilejkn_bpjs.checkin,"
+                "4=mutasi_berkas.diterima,5=pemeriksaan_ralan.first,6=resep_obat.validasi,"
+                "7=resep_obat.penyerahan")
 
 
 def prepare_databases(maria: MariaDBServer) -> None:
@@ -208,6 +219,7 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
             "WSRS_LISTEN": f"127.0.0.1:{wsrs_port}",
             "WSRS_PASSWORD": wsrs_password,
             "WSRS_TOKEN_KEY": secrets.token_urlsafe(48),
+            "TASK_SOURCES": TASK_SOURCES,
         })
         settings = load_settings(env_file)
         print(f"demo: Redis {redis.url}, MariaDB 127.0.0.1:{maria.port} (sample day in `sik`)")
@@ -240,10 +252,11 @@ async def run(directory: Path, bpjs_port: int, sirs_port: int, dashboard_port: i
         wsrs_url = f"http://127.0.0.1:{wsrs_port}{settings.wsrs_base_path}"
         await wait_for_http(f"http://127.0.0.1:{wsrs_port}/metrics", time.monotonic() + 30)
         print(f"demo: WS RS for Mobile JKN on {wsrs_url}/ (user {settings.wsrs_username}); "
-              "a fake Mobile JKN books tomorrow's visits through it", flush=True)
+              "a fake Mobile JKN books, checks in and cancels through it", flush=True)
         mobile = asyncio.create_task(book_during_the_day(
             DatabaseUrl.parse(maria.url("sik")), wsrs_url, settings.wsrs_username,
-            wsrs_password, settings.zone, stop))
+            wsrs_password, settings.zone, stop,
+            say=lambda line: print(f"demo: {line}", flush=True)))
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=15)

@@ -28,9 +28,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiomysql
+import pymysql
 
 from core import db
 from core.khanza.bookings import HARI
+from core.khanza.writes.tx import DEADLOCK, DUPLICATE_KEY
 from core.settings import DatabaseUrl
 
 __all__ = ["STEP_GAP", "Counts", "HospitalDay"]
@@ -137,16 +139,51 @@ class HospitalDay:
             await self._step(cursor, self.random.choice(due))
 
     async def _register(self, cursor: aiomysql.Cursor, *, mobile: bool) -> None:
-        now = self.now()
-        self._seq += 1
-        no_rawat = f"{now:%Y/%m/%d}/{self._seq:06d}"
+        """One registration, numbered as Khanza's desktop numbers it: after the last one.
+
+        The WS RS books today too (the demo's Mobile JKN), so a number read here can be
+        taken before the insert: the transaction is rolled back and numbered again."""
         kd_poli, kd_dokter, kodedokter = self.random.choice(POLI)
         patient = self.random.randint(1, PATIENTS)
+        for _ in range(20):
+            await cursor.execute("BEGIN")
+            try:
+                made = await self._write_registration(cursor, mobile, kd_poli, kd_dokter,
+                                                      kodedokter, patient)
+                await cursor.execute("COMMIT")
+                break
+            except pymysql.err.MySQLError as exc:
+                await cursor.execute("ROLLBACK")
+                if exc.args[0] not in (DUPLICATE_KEY, DEADLOCK):
+                    raise
+        else:
+            return  # the WS RS kept taking the numbers; the next event tries again
+        no_rawat, nobooking, norm = made
+        if mobile:
+            self.counts.bookings += 1
+        else:
+            self.counts.walk_ins += 1
+        steps = list(MOBILE_STEPS if mobile else WALKIN_STEPS)
+        if self.random.random() < 0.3:
+            steps = steps[:steps.index("periksa") + 1]  # no prescription for this one
+        self.open.append(Visit(no_rawat, nobooking, norm, kd_poli, steps,
+                               time.monotonic() + STEP_GAP))
+
+    async def _write_registration(self, cursor: aiomysql.Cursor, mobile: bool, kd_poli: str,
+                                  kd_dokter: str, kodedokter: str, patient: int
+                                  ) -> tuple[str, str | None, str]:
+        now = self.now()
+        day = f"{now:%Y/%m/%d}/"
+        await cursor.execute("SELECT MAX(no_rawat) FROM reg_periksa WHERE no_rawat >= %s AND "
+                             "no_rawat < %s", (day, f"{now:%Y/%m/%d}/~"))
+        row = await cursor.fetchone()
+        self._seq = max(self._seq, int(row[0][-6:]) if row and row[0] else 0) + 1
+        no_rawat = f"{day}{self._seq:06d}"
         norm = f"9{patient:05d}"
-        await cursor.execute("SELECT COUNT(*) FROM reg_periksa WHERE no_rawat >= %s AND "
-                             "no_rawat < %s AND kd_poli = %s",
-                             (f"{now:%Y/%m/%d}/", f"{now:%Y/%m/%d}/~", kd_poli))
-        no_reg = int((await cursor.fetchone())[0]) + 1
+        await cursor.execute("SELECT MAX(CAST(no_reg AS UNSIGNED)) FROM reg_periksa WHERE "
+                             "kd_dokter = %s AND no_rawat >= %s AND no_rawat < %s",
+                             (kd_dokter, day, f"{day}~"))
+        no_reg = int((await cursor.fetchone())[0] or 0) + 1
         await cursor.execute(
             "INSERT INTO reg_periksa (no_reg, no_rawat, tgl_registrasi, jam_reg, kd_dokter, "
             "no_rkm_medis, kd_poli, p_jawab, almt_pj, hubunganpj, biaya_reg, stts, stts_daftar, "
@@ -155,34 +192,32 @@ class HospitalDay:
             "'Belum', 'Lama', 'Ralan', %s, 40, 'Th', 'Belum Bayar', 'Lama')",
             (f"{no_reg:03d}", no_rawat, now.date(), now.time(), kd_dokter, norm, kd_poli,
              "BPJ" if mobile else "A09"))
-        nobooking = None
-        if mobile:
-            nobooking = f"{now:%Y%m%d}{self._seq:06d}"
-            self.counts.bookings += 1
-            bad = self.bad_referral_every and self.counts.bookings % self.bad_referral_every == 0
-            estimasi = int((datetime.combine(now.date(), datetime.min.time())
-                            + timedelta(minutes=5 * no_reg)).replace(tzinfo=self.zone)
-                           .timestamp() * 1000)
-            await cursor.execute(
-                "INSERT INTO referensi_mobilejkn_bpjs (nobooking, no_rawat, nomorkartu, nik, "
-                "nohp, kodepoli, pasienbaru, norm, tanggalperiksa, kodedokter, jampraktek, "
-                "jeniskunjungan, nomorreferensi, nomorantrean, angkaantrean, estimasidilayani, "
-                "sisakuotajkn, kuotajkn, sisakuotanonjkn, kuotanonjkn, status, validasi, "
-                "statuskirim) VALUES (%s, %s, %s, %s, %s, %s, '0', %s, %s, %s, '00:00-23:59', "
-                "'1 (Rujukan FKTP)', %s, %s, %s, %s, %s, 999, %s, 999, 'Belum', "
-                "'0000-00-00 00:00:00', 'Belum')",
-                (nobooking, no_rawat, f"{patient:013d}", f"{patient:016d}",
-                 f"0800009{patient:05d}", kd_poli, norm, now.date(), kodedokter,
-                 "-" if bad else f"0000R001{now:%m%y}K{self._seq:06d}",
-                 f"{kd_poli}-{no_reg:03d}", f"{no_reg:03d}", str(estimasi), 999 - no_reg,
-                 999 - no_reg))
-        else:
-            self.counts.walk_ins += 1
-        steps = list(MOBILE_STEPS if mobile else WALKIN_STEPS)
-        if self.random.random() < 0.3:
-            steps = steps[:steps.index("periksa") + 1]  # no prescription for this one
-        self.open.append(Visit(no_rawat, nobooking, norm, kd_poli, steps,
-                               time.monotonic() + STEP_GAP))
+        if not mobile:
+            return no_rawat, None, norm
+        await cursor.execute("SELECT MAX(nobooking) FROM referensi_mobilejkn_bpjs WHERE "
+                             "nobooking >= %s AND nobooking <= %s",
+                             (f"{now:%Y%m%d}000000", f"{now:%Y%m%d}999999"))
+        row = await cursor.fetchone()
+        nobooking = f"{now:%Y%m%d}{(int(row[0][-6:]) if row and row[0] else 0) + 1:06d}"
+        bad = (self.bad_referral_every
+               and (self.counts.bookings + 1) % self.bad_referral_every == 0)
+        estimasi = int((datetime.combine(now.date(), datetime.min.time())
+                        + timedelta(minutes=5 * no_reg)).replace(tzinfo=self.zone)
+                       .timestamp() * 1000)
+        await cursor.execute(
+            "INSERT INTO referensi_mobilejkn_bpjs (nobooking, no_rawat, nomorkartu, nik, "
+            "nohp, kodepoli, pasienbaru, norm, tanggalperiksa, kodedokter, jampraktek, "
+            "jeniskunjungan, nomorreferensi, nomorantrean, angkaantrean, estimasidilayani, "
+            "sisakuotajkn, kuotajkn, sisakuotanonjkn, kuotanonjkn, status, validasi, "
+            "statuskirim) VALUES (%s, %s, %s, %s, %s, %s, '0', %s, %s, %s, '00:00-23:59', "
+            "'1 (Rujukan FKTP)', %s, %s, %s, %s, %s, 999, %s, 999, 'Belum', "
+            "'0000-00-00 00:00:00', 'Belum')",
+            (nobooking, no_rawat, f"{patient:013d}", f"{patient:016d}",
+             f"0800009{patient:05d}", kd_poli, norm, now.date(), kodedokter,
+             "-" if bad else f"0000R001{now:%m%y}K{self._seq:06d}",
+             f"{kd_poli}-{no_reg:03d}", f"{no_reg:03d}", str(estimasi), 999 - no_reg,
+             999 - no_reg))
+        return no_rawat, nobooking, norm
 
     async def _step(self, cursor: aiomysql.Cursor, visit: Visit) -> None:
         step = visit.steps.pop(0)

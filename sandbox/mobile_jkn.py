@@ -3,12 +3,15 @@
 BPJS's server asks for a token with the credentials the hospital gave it, then
 calls ``ambilantrean`` for a patient; on code 202 (unknown patient) it sends the
 patient's data to ``pasienbaru`` and books again; later it checks the patient in
-or cancels. The token is fetched again when the service says it expired. Used by
-the demo (bookings arrive during the simulated day) and by tests.
+or cancels, and asks for the queue, the pharmacy queue and the surgery schedule.
+The token is fetched again when the service says it expired. ``calls`` counts the
+calls per endpoint, answered or refused, so a scenario can show it reached every
+one. Used by the demo (``sandbox.mobile_jkn_day``) and by tests.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,6 +60,7 @@ class MobileJkn:
         self._session, self._base = session, base_url.rstrip("/")
         self._username, self._password = username, password
         self._token: str | None = None
+        self.calls: Counter[str] = Counter()
 
     async def token(self) -> str:
         async with self._session.get(f"{self._base}/auth", headers={
@@ -68,6 +72,7 @@ class MobileJkn:
         return self._token
 
     async def call(self, endpoint: str, body: dict[str, Any]) -> WsrsAnswer:
+        self.calls[endpoint] += 1
         for _ in range(2):
             token = self._token or await self.token()
             async with self._session.post(f"{self._base}/{endpoint}", json=body, headers={
@@ -101,6 +106,28 @@ class MobileJkn:
     async def cancel(self, kodebooking: str, keterangan: str) -> WsrsAnswer:
         return await self.call("batalantrean", {"kodebooking": kodebooking,
                                                 "keterangan": keterangan})
+
+    async def status(self, *, kodepoli: str, kodedokter: str, tanggal: date,
+                     jampraktek: str) -> WsrsAnswer:
+        return await self.call("statusantrean", {
+            "kodepoli": kodepoli, "kodedokter": kodedokter,
+            "tanggalperiksa": tanggal.isoformat(), "jampraktek": jampraktek})
+
+    async def remaining(self, kodebooking: str) -> WsrsAnswer:
+        return await self.call("sisaantrean", {"kodebooking": kodebooking})
+
+    async def pharmacy_take(self, kodebooking: str) -> WsrsAnswer:
+        return await self.call("ambilantreanfarmasi", {"kodebooking": kodebooking})
+
+    async def pharmacy_status(self, kodebooking: str) -> WsrsAnswer:
+        return await self.call("statusantreanfarmasi", {"kodebooking": kodebooking})
+
+    async def surgeries(self, first: date, last: date) -> WsrsAnswer:
+        return await self.call("jadwaloperasirs", {"tanggalawal": first.isoformat(),
+                                                   "tanggalakhir": last.isoformat()})
+
+    async def patient_surgeries(self, nopeserta: str) -> WsrsAnswer:
+        return await self.call("jadwaloperasipasien", {"nopeserta": nopeserta})
 
     @staticmethod
     async def _answer(response: aiohttp.ClientResponse) -> WsrsAnswer:

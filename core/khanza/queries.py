@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from core.khanza import antrean, beds, bookings, farmasi, mapping, sep, tasks
+from core.khanza import antrean, beds, bookings, farmasi, mapping, operasi, sep, tasks
 
 __all__ = ["ALL_QUERIES", "BIG_TABLES", "OPTIONAL_TABLES", "executable"]
 
@@ -39,6 +39,10 @@ ALL_QUERIES: Mapping[str, str] = {
     "wsrs_booking_of_kode": antrean.BOOKING_OF_KODE,
     "wsrs_prescription_of_booking": farmasi.PRESCRIPTION_OF_BOOKING,
     "wsrs_prescriptions_of_day": farmasi.PRESCRIPTIONS_OF_DAY,
+    # The surgery pair (jadwaloperasirs / jadwaloperasipasien). booking_operasi has no
+    # date index upstream, so the hospital list scans it (small, asked for rarely).
+    "wsrs_operasi_in_range": operasi.OPERASI_IN_RANGE,
+    "wsrs_operasi_of_peserta": operasi.OPERASI_OF_PESERTA,
     "sep_in_range": sep.SEP_IN_RANGE,
     "sep_of_visit": sep.SEP_OF_VISIT,
     "maping_poli": mapping.MAPING_POLI,
@@ -81,6 +85,8 @@ _SAMPLES: Mapping[str, tuple[object, ...]] = {
     "wsrs_booking_of_kode": ("20250115000001",),
     "wsrs_prescription_of_booking": ("20250115000001",),
     "wsrs_prescriptions_of_day": (_LO, _HI),
+    "wsrs_operasi_in_range": (_SAMPLE_DAY, date(2025, 1, 31)),
+    "wsrs_operasi_of_peserta": ("0000000000001",),
     "sep_in_range": (_LO, _HI),
     "sep_of_visit": ("2025/01/15/000001",),
     "maping_poli": (),

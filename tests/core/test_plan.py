@@ -113,6 +113,10 @@ def test_bpjs_cancellation_is_batal_then_task_99_and_nothing_else() -> None:
     assert names(plan) == ["batal", "task99"]
     assert plan.steps[0].body == {"kodebooking": KODE, "keterangan": "pasien batal"}
     assert plan.steps[1].body == {"kodebooking": KODE, "taskid": 99, "waktu": ms(9, 15)}
+    # Cancelled before its add went out: the add is there for BPJS's "Kode Booking tidak
+    # ditemukan" (fix_then_retry), not sent on its own.
+    fix = plan.step("add")
+    assert fix is not None and fix.body == add_body().model_dump(mode="json")
     # No recorded cancellation time: task 99 is not sent with an invented one.
     untimed = plan_bpjs(snapshot(DAY, batal=Cancellation("Batal", None)), ZONE)
     assert names(untimed) == ["batal"]
@@ -137,6 +141,20 @@ def test_sirs_gets_the_visit_then_its_tasks_without_bpjs_only_fields() -> None:
     assert task5 is not None and "jenisresep" not in task5.body
     non_jkn = plan_sirs(snapshot(DAY, add=add_body(jenispasien="NON JKN")), ZONE)
     assert non_jkn.steps[0].body["nomorreferensi"] == ""
+
+
+def test_bpjs_cancellation_before_the_visit_day_is_batal_alone() -> None:
+    # Cancelled the evening before: BPJS takes task times only on the service date, so the
+    # real cancellation time cannot be a task 99 there, and no other time is made up.
+    before = Cancellation("pasien batal", datetime(2025, 1, 14, 19, 30))
+    plan = plan_bpjs(snapshot({}, batal=before), ZONE)
+    assert names(plan) == ["batal"] and plan.waiting is None
+    assert plan.steps[0].body == {"kodebooking": KODE, "keterangan": "pasien batal"}
+    # Just after midnight on the visit day it is a task 99 again, at that very time.
+    early = Cancellation("pasien batal", datetime(2025, 1, 15, 0, 5))
+    assert [s.body for s in plan_bpjs(snapshot({}, batal=early), ZONE).steps][1] == {
+        "kodebooking": KODE, "taskid": 99,
+        "waktu": int(datetime(2025, 1, 14, 17, 5, tzinfo=UTC).timestamp() * 1000)}
 
 
 def test_sirs_cancellation_is_the_visit_then_task_99() -> None:

@@ -133,6 +133,8 @@ def test_the_watched_columns_cover_every_column_the_producer_queries_read() -> N
 
     missing = []
     for name, sql in {**ALL_QUERIES, "ward_counts": WARD_COUNTS}.items():
+        if name.startswith("wsrs_"):
+            continue  # the WS RS answers BPJS from these; no producer cycle reads them
         aliases = {a: t for t, a in re.findall(r"(?:FROM|JOIN)\s+(\w+)\s+(\w+)\b", sql)
                    if a.upper() not in ("WHERE", "LEFT", "JOIN", "ON", "GROUP")}
         for alias, column in re.findall(r"\b(\w+)\.(\w+)\b", sql):

@@ -93,8 +93,9 @@ async def test_demo_runs_a_live_day_and_stops_cleanly(tmp_path: Path) -> None:
         assert len(seen) >= 5, f"expected redis, mariadb, worker, producer, dashboard: {seen}"
 
         # The tour: a daily report accepted, then a BPJS outage opening and closing the circuit.
+        # ... and the fake Mobile JKN's first round through the WS RS.
         tour = ("RS Online accepted the daily report", "the BPJS circuit is OPEN",
-                "the BPJS circuit closed again")
+                "the BPJS circuit closed again", "Mobile JKN round 1: ")
         deadline = time.monotonic() + 240
         while not all(any(step in line for line in lines) for step in tour):
             line = await asyncio.wait_for(demo.stdout.readline(), deadline - time.monotonic())

@@ -10,11 +10,9 @@ import aiohttp
 from sandbox.mobile_jkn import MobileJkn, Patient
 
 from .conftest import PASSWORD, USER, WIB, Wsrs
-from .test_pasienbaru import ensure_numbering_tables
 
 
 async def test_new_participant_is_registered_booked_and_checked_in(wsrs: Wsrs) -> None:
-    await ensure_numbering_tables(wsrs)
     base = str(wsrs.client.make_url("/wsrs"))
     async with aiohttp.ClientSession() as session:
         jkn = MobileJkn(session, base, USER, PASSWORD)
@@ -23,7 +21,7 @@ async def test_new_participant_is_registered_booked_and_checked_in(wsrs: Wsrs) -
                                 tanggal=date(2025, 2, 5), jampraktek="08:00-12:00",
                                 nomorreferensi="R-1")
         assert booked.ok and booked.response is not None
-        assert booked.response["norm"] == "000101" and booked.response["angkaantrean"] == 1
+        assert booked.response["norm"] == "000004" and booked.response["angkaantrean"] == 1
         wsrs.clock.now = datetime(2025, 2, 5, 7, 30, tzinfo=WIB)  # the old token expired
         arrived = int(datetime(2025, 2, 5, 7, 29, tzinfo=WIB).timestamp() * 1000)
         checked = await jkn.check_in(booked.response["kodebooking"], arrived)

@@ -1,41 +1,13 @@
-"""The surgery pair reads booking_operasi (the upstream sample rows of ../shared)."""
+"""The surgery pair reads booking_operasi (the fixture's two sample operations)."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from pathlib import Path
-
-from core.db import connect
 
 from .conftest import WIB, Wsrs
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "khanza"
-TABLES = ("ruang_ok", "paket_operasi", "booking_operasi")
-
-
-async def ensure_surgery_rows(w: Wsrs) -> None:
-    """The upstream tables and sample rows, where the fixture does not have them yet."""
-    have = {r["t"] for r in await w.query(
-        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")}
-    schema, data = (SHARED / "schema.sql").read_text(), (SHARED / "sample-data.sql").read_text()
-    conn = await connect(w.db_url, setting="test")
-    try:
-        async with conn.cursor() as cursor:
-            for table in TABLES:
-                if table in have:
-                    continue
-                create = re.search(rf"CREATE TABLE `{table}` \(.*?\) ENGINE=[^;]*;", schema, re.S)
-                insert = re.search(rf"INSERT INTO `{table}`.*?;\n", data, re.S)
-                assert create and insert, table
-                await cursor.execute(create.group(0))
-                await cursor.execute(insert.group(0))
-    finally:
-        conn.close()
-
 
 async def test_hospital_and_patient_surgery_lists(wsrs: Wsrs) -> None:
-    await ensure_surgery_rows(wsrs)
     wsrs.clock.now = datetime(2025, 1, 15, 12, 0, tzinfo=WIB)
     answer = await wsrs.post("jadwaloperasirs", {"tanggalawal": "2025-01-15",
                                                  "tanggalakhir": "2025-01-31"})

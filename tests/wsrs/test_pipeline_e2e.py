@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 
 from core.queue import open_queue
 from core.settings import Settings
+from core.state.deadletters import DeadLetters
 from sandbox.fake_bpjs import RunningFake
 from worker.main import build_worker
 
@@ -54,7 +55,7 @@ def ms(local: datetime) -> int:
 
 
 async def test_booking_checkin_and_cancellation_reach_bpjs(
-    live: Wsrs, fake_bpjs: RunningFake,
+    live: Wsrs, fake_bpjs: RunningFake, state_pool: aiomysql.Pool,
 ) -> None:
     await add_patients(live, 2)
     kode = (await live.post("ambilantrean", ambil(1)))["response"]["kodebooking"]
@@ -92,8 +93,6 @@ async def test_booking_checkin_and_cancellation_reach_bpjs(
     assert other.tasks[3].waktu == ms(arrived) and 1 not in other.tasks
 
     # Cancellation on the visit day: antrean/batal, then task 99 at the cancellation time.
-    # (BPJS refuses a task time off the service date, so one made the day before gets
-    # antrean/batal only and its task 99 is a dead letter: see the report / docs/wsrs.md.)
     await add_patients(live, 1, start=3)
     live.clock.now = datetime(2025, 2, 4, 11, 0, tzinfo=WIB)
     third = (await live.post("ambilantrean", ambil(3)))["response"]["kodebooking"]
@@ -106,3 +105,21 @@ async def test_booking_checkin_and_cancellation_reach_bpjs(
     await until(lambda: 99 in cancelled.tasks, 5, "task 99 at BPJS")
     assert cancelled.batal == "Berhalangan hadir"
     assert cancelled.tasks[99].waktu == ms(datetime(2025, 2, 5, 7, 5, 17))
+
+    # Cancelled the day before the visit: antrean/batal alone. BPJS takes task times only
+    # on the service date, and no task 99 time is invented for it (docs/wsrs.md).
+    await add_patients(live, 1, start=4)
+    live.clock.now = datetime(2025, 2, 4, 11, 30, tzinfo=WIB)
+    fourth = (await live.post("ambilantrean", ambil(4)))["response"]["kodebooking"]
+    await until(lambda: fourth in fake_bpjs.state.bookings, 5, "fourth add")
+    live.clock.now = datetime(2025, 2, 4, 19, 45, tzinfo=WIB)
+    answer = await live.post("batalantrean", {"kodebooking": fourth,
+                                              "keterangan": "Ganti jadwal"})
+    assert answer["metadata"]["code"] == 200
+    early = fake_bpjs.state.bookings[fourth]
+    await until(lambda: early.batal == "Ganti jadwal", 5, "antrean/batal at BPJS")
+    await asyncio.sleep(1.0)  # the same job would have sent task 99 right after the batal
+    assert early.tasks == {}
+    # Not tried and refused either: a refused task 99 would be a dead letter for staff.
+    assert [d.message for d in await DeadLetters(state_pool).open()
+            if fourth in map(str, d.args)] == []

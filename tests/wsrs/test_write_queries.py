@@ -4,12 +4,14 @@ reads reach reg_periksa through a key (a full scan FOR UPDATE would lock the who
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
+from types import ModuleType
 
 import aiomysql
 
 from core.db import connect
-from core.khanza.writes import checkin, patients, registration, schedule
+from core.khanza.writes import checkin, patients, registration, schedule, tx, writeback
 from core.settings import DatabaseUrl
 from sandbox.services import MariaDBServer
 
@@ -30,6 +32,9 @@ READS: dict[str, tuple[str, tuple[object, ...]]] = {
     "booking_for_update": (checkin.BOOKING_FOR_UPDATE, ("20250115000001",)),
     "last_norm": (patients.LAST_NORM_FOR_UPDATE, ()),
     "norm_format": (patients.NORM_FORMAT, ()),
+    "same_person": (patients.SAME_PERSON, ("0000000000001", "0000000000000001")),
+    **{f"region_{table}": (sql, ("KELURAHAN CONTOH",))
+       for table, sql in patients.REGION_ID.items()},
 }
 BIG = {"reg_periksa", "referensi_mobilejkn_bpjs", "pasien"}
 KEYED = {"system", "const", "eq_ref", "ref", "range", "index_merge"}
@@ -62,6 +67,32 @@ async def run_all(url: DatabaseUrl, explain: bool) -> dict[str, list[dict[str, o
     return plans
 
 
+def statements(module: ModuleType) -> dict[str, str]:
+    """Every SQL constant of a writer module, dict-valued ones (REGION_ID) included."""
+    found: dict[str, str] = {}
+    for name, value in vars(module).items():
+        if not name.isupper() or name.startswith("_"):
+            continue
+        items = value.items() if isinstance(value, dict) else [("", value)]
+        for key, sql in items:
+            if isinstance(sql, str) and re.match(r"\s*(SELECT|INSERT|UPDATE|DELETE|SET)\b", sql,
+                                                 re.IGNORECASE):
+                found[f"{module.__name__}.{name}{'.' + key if key else ''}"] = sql
+    return found
+
+
+def test_every_read_of_the_writers_is_checked_here() -> None:
+    """A new SELECT in core/khanza/writes must join READS (run on upstream, EXPLAINed);
+    the rest are writes, exercised by the endpoint tests on the fixture (upstream tables)."""
+    checked = {sql for sql, _ in READS.values()}
+    for module in (checkin, patients, registration, schedule, tx, writeback):
+        for name, sql in statements(module).items():
+            if sql.lstrip().upper().startswith("SELECT"):
+                assert sql in checked, f"{name} is not in READS"
+            else:
+                assert re.match(r"\s*(INSERT|UPDATE|DELETE|SET SESSION)\b", sql, re.I), name
+
+
 async def test_every_statement_runs_on_upstream(mariadb_server: MariaDBServer,
                                                 upstream_khanza_db: str) -> None:
     await run_all(DatabaseUrl.parse(mariadb_server.url(upstream_khanza_db)), explain=False)
@@ -70,11 +101,6 @@ async def test_every_statement_runs_on_upstream(mariadb_server: MariaDBServer,
 async def test_locking_reads_use_a_key(mariadb_server: MariaDBServer,
                                        fresh_khanza_db: str) -> None:
     mariadb_server.sql(HISTORY, fresh_khanza_db)
-    mariadb_server.sql("CREATE TABLE IF NOT EXISTS set_no_rkm_medis (no_rkm_medis varchar(15) "
-                       "NOT NULL) ENGINE=InnoDB; CREATE TABLE IF NOT EXISTS "
-                       "set_urut_no_rkm_medis (urutan varchar(10) NOT NULL PRIMARY KEY, "
-                       "tahun varchar(3), bulan varchar(3), posisi_tahun_bulan varchar(10))"
-                       " ENGINE=MyISAM", fresh_khanza_db)
     plans = await run_all(DatabaseUrl.parse(mariadb_server.url(fresh_khanza_db)),
                           explain=True)
     for name, rows in plans.items():

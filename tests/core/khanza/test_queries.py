@@ -15,7 +15,7 @@ from types import ModuleType
 import aiomysql
 import pytest
 
-from core.khanza import antrean, beds, bookings, farmasi, mapping, sep, tasks
+from core.khanza import antrean, beds, bookings, farmasi, mapping, operasi, sep, tasks
 from core.khanza.queries import ALL_QUERIES, BIG_TABLES, OPTIONAL_TABLES, executable
 from core.khanza.tasks import fetch_all
 from sandbox.services import MariaDBServer
@@ -87,7 +87,8 @@ def aliases(sql: str) -> dict[str, str]:
 
 
 def test_registry_lists_every_statement_and_all_are_read_only() -> None:
-    modules: list[ModuleType] = [bookings, tasks, beds, antrean, farmasi, sep, mapping]
+    modules: list[ModuleType] = [bookings, tasks, beds, antrean, farmasi, sep, mapping,
+                                operasi]
     constants = {
         value for module in modules for name, value in vars(module).items()
         if name.isupper() and not name.startswith("_") and isinstance(value, str)
