@@ -57,7 +57,7 @@ LZ_JS_VERSION = "1.5.0"  # what bench_decrypt.py compares with; installed once p
 # 35 minutes on the 2 shared CPUs. ``--quick`` only checks the plumbing.
 FULL: dict[str, list[str]] = {
     "decrypt": ["--budget", "0.5", "--no-install"],
-    "pipeline": ["--noop-jobs", "5000", "--visits", "1000", "--rss-jobs", "20000",
+    "pipeline": ["--noop-jobs", "5000", "--visits", "2000", "--rss-jobs", "20000",
                  "--rss-seconds", "15"],
     "producer": ["--history", "200000", "--patients", "40000", "--runs", "7"],
     "latency": ["--visits", "200", "--changes", "200"],
