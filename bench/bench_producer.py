@@ -71,6 +71,8 @@ from sandbox.services import MariaDBServer, RedisServer  # noqa: E402
 
 TODAY = date(2025, 2, 5)  # a Wednesday (the sample's jadwal is RABU); the sample day is 01-15
 SAMPLE_DAY = date(2025, 1, 15)
+# Days the fixture registers visits on (numbered from 000001): history numbers them from 101.
+FIXTURE_DAYS = (date(2025, 1, 8), SAMPLE_DAY)
 TARGET_RATIO = 1.5
 TABLES = ("pasien", "reg_periksa", "referensi_mobilejkn_bpjs", "referensi_mobilejkn_bpjs_batal",
           "referensi_mobilejkn_bpjs_taskid", "mutasi_berkas", "pemeriksaan_ralan", "resep_obat")
@@ -105,6 +107,7 @@ def history_sql(total: int, days: int, last: date, patients: int) -> list[tuple[
     first = last - timedelta(days=days - 1)
     step = 15 * 3600 // per_day  # first task times spread over 06:30-21:30, as generate does
     hist = "bench.hist"
+    fixture_days = ", ".join(f"DATE '{day}'" for day in FIXTURE_DAYS)
     return [
         ("staging", f"""CREATE TABLE {hist} (
   n INT NOT NULL PRIMARY KEY, d DATE NOT NULL, k INT NOT NULL, no_rawat VARCHAR(17) NOT NULL,
@@ -124,7 +127,7 @@ FROM (SELECT n, d, k, s3, s3 + a AS s4, s3 + a + b AS s5, s3 + a + b + c AS sp,
              s3 + a + b + c + e AS s6, s3 + a + b + c + e + f AS s7
       FROM (SELECT seq AS n, DATE '{first}' + INTERVAL seq DIV {per_day} DAY AS d,
                    seq MOD {per_day} + 1 + IF(DATE '{first}' + INTERVAL seq DIV {per_day} DAY
-                                              = DATE '{SAMPLE_DAY}', 100, 0) AS k,
+                                              IN ({fixture_days}), 100, 0) AS k,
                    23400 + (seq MOD {per_day}) * {step} AS s3,
                    60 + (seq * 7) MOD 1140 AS a, 60 + (seq * 13) MOD 840 AS b,
                    30 + seq MOD 270 AS c, 60 + (seq * 11) MOD 840 AS e,
