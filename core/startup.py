@@ -40,6 +40,7 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "worker": ("redis", "khanza_db_url", "state_db_url"),
     "producer": ("redis", "khanza_db_url", "state_db_url"),
     "dashboard": ("redis", "state_db_url"),
+    "wsrs": ("redis", "wsrs_db_url", "state_db_url"),
 }
 
 

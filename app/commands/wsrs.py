@@ -21,6 +21,7 @@ from core.errors import ConfigError
 from core.logging import setup_logging
 from core.queue import open_queue
 from core.settings import ENV_PREFIX, Settings, load_settings
+from core.startup import prepare
 from core.state.audit import AuditLog
 from core.state.migrate import migrate
 from wsrs.app import Service, create_app
@@ -70,7 +71,8 @@ async def _ping(service: Service) -> None:
 
 async def _wsrs(args: argparse.Namespace) -> int:
     settings = load_settings()
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.zone)
+    await prepare(settings, "wsrs")
     host, _, port_text = (args.listen or settings.wsrs_listen).rpartition(":")
     async with open_service(settings) as service:
         return await serve(

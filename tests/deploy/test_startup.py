@@ -35,7 +35,8 @@ def _dead(settings: Settings, which: str) -> str:
     port = free_port()
     if which == "redis_url":
         return f"redis://127.0.0.1:{port}/0"
-    url = getattr(settings, which)
+    # The WS RS's own account defaults to port 3306; the test server's port is Khanza's.
+    url = getattr(settings, "khanza_db_url" if which == "wsrs_db_url" else which)
     return url.render(reveal=True).replace(f":{url.port}/", f":{port}/")
 
 
@@ -43,12 +44,18 @@ def _dead(settings: Settings, which: str) -> str:
     ("worker", "redis_url"), ("producer", "redis_url"), ("dashboard", "redis_url"),
     ("worker", "khanza_db_url"), ("producer", "khanza_db_url"),
     ("worker", "state_db_url"), ("producer", "state_db_url"), ("dashboard", "state_db_url"),
+    ("wsrs", "wsrs_db_url"), ("wsrs", "redis_url"),
 ])
 def test_a_dependency_down_at_start_is_retried_then_exit_69(
     command: str, which: str, bridge_settings: Settings, tmp_path: Path,
 ) -> None:
+    # The WS RS refuses to start without the credentials BPJS was given.
+    wsrs = {"wsrs_password": "rahasia-bpjs-123", "wsrs_token_key": "k" * 40,
+            "wsrs_listen": "127.0.0.1:0",
+            "wsrs_db_url": bridge_settings.khanza_db_url.render(reveal=True),
+            } if command == "wsrs" else {}
     env = env_for(tmp_path, bridge_settings, startup_wait="2.5", dashboard_port="0",
-                  **{which: _dead(bridge_settings, which)})
+                  **(wsrs | {which: _dead(bridge_settings, which)}))
     code, out, err, took = run([command], env)
     setting = f"SIMRS_BRIDGE_{which.upper()}"
     assert code == exitcodes.UNAVAILABLE, out + err
