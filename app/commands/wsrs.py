@@ -38,13 +38,7 @@ logger = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def open_service(settings: Settings) -> AsyncIterator[Service]:
     """Pools, queue and audit for one WS RS process, closed on the way out."""
-    try:
-        tokens = Tokens(settings.wsrs_token_key.get_secret_value(), settings.wsrs_username,
-                        settings.wsrs_token_ttl)
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}WSRS_TOKEN_KEY: {exc}") from None
-    if not settings.wsrs_password.get_secret_value():
-        raise ConfigError(f"{ENV_PREFIX}WSRS_PASSWORD: set the password given to BPJS")
+    tokens = _tokens(settings)
     khanza = await create_pool(settings.wsrs_db_url, setting=f"{ENV_PREFIX}WSRS_DB_URL",
                                minsize=1, maxsize=20)
     state = await create_pool(settings.state_db_url, setting=f"{ENV_PREFIX}STATE_DB_URL")
@@ -64,6 +58,19 @@ async def open_service(settings: Settings) -> AsyncIterator[Service]:
             await pool.wait_closed()
 
 
+def _tokens(settings: Settings) -> Tokens:
+    """The credentials BPJS was given; checked before any service is waited for, so a
+    missing key stops the unit at once (exit 2) instead of after the start-up wait."""
+    try:
+        tokens = Tokens(settings.wsrs_token_key.get_secret_value(), settings.wsrs_username,
+                        settings.wsrs_token_ttl)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}WSRS_TOKEN_KEY: {exc}") from None
+    if not settings.wsrs_password.get_secret_value():
+        raise ConfigError(f"{ENV_PREFIX}WSRS_PASSWORD: set the password given to BPJS")
+    return tokens
+
+
 async def _ping(service: Service) -> None:
     async with service.khanza.acquire() as connection:
         await connection.ping()
@@ -72,6 +79,7 @@ async def _ping(service: Service) -> None:
 async def _wsrs(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.secrets(), settings.zone)
+    _tokens(settings)
     await prepare(settings, "wsrs")
     host, _, port_text = (args.listen or settings.wsrs_listen).rpartition(":")
     async with open_service(settings) as service:
