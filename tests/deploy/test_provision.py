@@ -9,6 +9,7 @@ migrations; and each is refused outside its grants.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,19 +74,25 @@ def test_render_refuses_a_missing_password() -> None:
     assert result.returncode == 2 and "READER_PASSWORD is required" in result.stderr
 
 
+async def run_queries(connection: aiomysql.Connection, names: list[str]) -> None:
+    async with connection.cursor() as cursor:
+        for name in names:
+            if name in OPTIONAL_TABLES:
+                continue  # the fixture lacks the optional table; the SQL grants it if present
+            sql, params = executable(name)
+            await cursor.execute(sql, params)
+            await cursor.fetchall()
+
+
 async def test_reader_runs_every_named_query_and_writes_nothing(
     provisioned: MariaDBServer,
 ) -> None:
     reader = await connect(url(provisioned, "simrs_bridge_ro", PASSWORDS["READER_PASSWORD"],
                                "sik"), setting="reader")
     try:
+        # The WS RS's reads (``wsrs_*``) run under its own account, in the writer's test.
+        await run_queries(reader, [n for n in ALL_QUERIES if not n.startswith("wsrs_")])
         async with reader.cursor() as cursor:
-            for name in ALL_QUERIES:
-                if name in OPTIONAL_TABLES:
-                    continue  # the fixture lacks the optional table; the SQL grants it if present
-                sql, params = executable(name)
-                await cursor.execute(sql, params)
-                await cursor.fetchall()
             await cursor.execute("SELECT kd_bangsal FROM bangsal")
         assert await refused(reader, "UPDATE reg_periksa SET stts = 'Batal'") in DENIED
         assert await refused(reader, "INSERT INTO referensi_mobilejkn_bpjs_taskid "
@@ -100,6 +107,7 @@ async def test_writer_writes_its_tables_only(provisioned: MariaDBServer) -> None
     writer = await connect(url(provisioned, "simrs_bridge_wsrs", PASSWORDS["WRITER_PASSWORD"],
                                "sik"), setting="writer")
     try:
+        await run_queries(writer, [n for n in ALL_QUERIES if n.startswith("wsrs_")])
         async with writer.cursor() as cursor:
             await cursor.execute("START TRANSACTION")
             await cursor.execute("UPDATE referensi_mobilejkn_bpjs SET status = status")
@@ -156,6 +164,24 @@ def test_optional_tables_are_granted_where_they_exist(provisioned: MariaDBServer
     assert "`sik2`.`resep_dokter_racikan`" not in reader
     assert "`sik2`.`set_no_rkm_medis`" not in writer
     assert "GRANT SELECT ON `sik2`.`reg_periksa`" in reader
+
+
+def _grants(lines: list[str], database: str) -> dict[str, set[str]]:
+    """``GRANT A, B ON db.table`` lines (quoted or not) as table -> privileges."""
+    found: dict[str, set[str]] = {}
+    for line in lines:
+        match = re.match(rf"GRANT (.+?) ON `?{database}`?\.`?(\w+)`? TO", line.strip())
+        if match:
+            found[match[2]] = {p.strip() for p in match[1].split(",")}
+    return found
+
+
+def test_the_wsrs_grants_in_the_docs_are_the_ones_provisioned(
+        provisioned: MariaDBServer) -> None:
+    granted = _grants(provisioned.sql(
+        "SHOW GRANTS FOR 'simrs_bridge_wsrs'@'127.0.0.1'").splitlines(), "sik")
+    documented = _grants((REPO / "docs" / "wsrs.md").read_text().splitlines(), "sik")
+    assert granted and documented == granted
 
 
 def test_the_template_is_what_the_wheel_ships() -> None:
