@@ -15,13 +15,11 @@ import aiomysql
 import pytest
 import redis.asyncio as aioredis
 
-from core.queue import open_queue
 from core.settings import Settings
 from sandbox.fake_bpjs import RunningFake
 from sandbox.mobile_jkn import MobileJkn
 from sandbox.mobile_jkn_day import play_round
-from tests.wsrs.conftest import PASSWORD, USER, WIB, Wsrs, running_wsrs, wsrs_settings
-from worker.main import build_worker
+from tests.wsrs.conftest import PASSWORD, USER, WIB, Wsrs, wsrs_settings, wsrs_with_worker
 from wsrs.handlers import HANDLERS
 
 
@@ -39,17 +37,8 @@ async def live(bridge_settings: Settings, state_pool: aiomysql.Pool,
     the check-in opens the visit as the demo configures it (task 1 new, 3 returning)."""
     settings = wsrs_settings(bridge_settings, wsrs_db_url=bridge_settings.khanza_db_url,
                              task_sources="wsrs")
-    worker = build_worker(settings)
-    running = asyncio.create_task(worker.async_run())
-    queue = await open_queue(settings.redis_url)
-    try:
-        async with running_wsrs(settings, state_pool, queue) as service:
-            yield service
-    finally:
-        await queue.aclose()
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await worker.close()
+    async with wsrs_with_worker(settings, state_pool) as service:
+        yield service
 
 
 def ms(local: datetime) -> int:

@@ -7,6 +7,8 @@ everything else is real: aiohttp on loopback, MariaDB, the audit table.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,9 +21,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from core.db import connect, create_pool
+from core.queue import open_queue
 from core.settings import DatabaseUrl, Settings
 from core.state.audit import AuditLog
 from sandbox.services import MariaDBServer
+from worker.main import build_worker
 from wsrs.app import Service, create_app
 from wsrs.handlers import HANDLERS
 from wsrs.limits import RateLimiter
@@ -125,6 +129,23 @@ class running_wsrs:
             await self.service.audit.close()
         self.pool.close()
         await self.pool.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def wsrs_with_worker(settings: Settings, state: aiomysql.Pool) -> AsyncIterator[Wsrs]:
+    """A WS RS whose nudges reach a real worker (the daemon's own wiring), which sends to
+    whatever BPJS ``settings`` name (the fake one in tests)."""
+    worker = build_worker(settings)
+    running = asyncio.create_task(worker.async_run())
+    queue = await open_queue(settings.redis_url)
+    try:
+        async with running_wsrs(settings, state, queue) as service:
+            yield service
+    finally:
+        await queue.aclose()
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await worker.close()
 
 
 def kartu(n: int) -> str:

@@ -13,13 +13,11 @@ import aiomysql
 import pytest
 import redis.asyncio as aioredis
 
-from core.queue import open_queue
 from core.settings import Settings
 from core.state.deadletters import DeadLetters
 from sandbox.fake_bpjs import RunningFake
-from worker.main import build_worker
 
-from .conftest import WIB, Wsrs, add_patients, ambil, running_wsrs, wsrs_settings
+from .conftest import WIB, Wsrs, add_patients, ambil, wsrs_settings, wsrs_with_worker
 
 
 async def until(condition: object, timeout: float, what: str) -> float:
@@ -37,17 +35,8 @@ async def live(bridge_settings: Settings, state_pool: aiomysql.Pool,
                redis: aioredis.Redis) -> AsyncIterator[Wsrs]:
     settings = wsrs_settings(bridge_settings, wsrs_db_url=bridge_settings.khanza_db_url,
                              task_sources="wsrs")
-    worker = build_worker(settings)
-    running = asyncio.create_task(worker.async_run())
-    queue = await open_queue(settings.redis_url)
-    try:
-        async with running_wsrs(settings, state_pool, queue) as service:
-            yield service
-    finally:
-        await queue.aclose()
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await worker.close()
+    async with wsrs_with_worker(settings, state_pool) as service:
+        yield service
 
 
 def ms(local: datetime) -> int:
