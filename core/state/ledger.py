@@ -13,11 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from core.errors import Outcome
 from core.state.store import Store
 
-__all__ = ["Ledger", "LedgerEntry"]
+__all__ = ["HeldStep", "Ledger", "LedgerEntry"]
+
+
+class HeldStep(Protocol):
+    """A step a read-back found upstream (``core.reconcile.Confirmation`` is one)."""
+
+    @property
+    def step(self) -> str: ...
+    @property
+    def taskid(self) -> int | None: ...
+    @property
+    def waktu(self) -> int | None: ...
+    @property
+    def wakturs(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,15 +100,15 @@ _FOR_BOOKINGS = (
     " FROM ledger WHERE upstream = %s AND kodebooking IN ({marks})"
 )
 
-# A read-back found the step held upstream: keep BPJS's receive time and confirm it. A
-# step another sender delivered (Khanza's own) has no row yet and gets one, done now.
-# Assignments run left to right, so `outcome` is replaced only while not yet done.
+# A read-back found these steps held upstream: keep BPJS's receive time and confirm them.
+# A step another sender delivered (Khanza's own) has no row yet and gets one, done now.
+# Assignments run left to right, so `outcome` is replaced only while not yet done. One
+# statement per booking: ``{rows}`` is ``_CONFIRM_ROW`` once per step (placeholders only),
+# each row upserted as if alone (a booking's steps are distinct keys).
 _CONFIRM = """
 INSERT INTO ledger (upstream, kodebooking, step, taskid, waktu, outcome, message, attempts,
                     first_try, last_try, done_at, wakturs, confirmed_at)
-VALUES (%(upstream)s, %(kodebooking)s, %(step)s, %(taskid)s, %(waktu)s, 'already_done',
-        'held upstream (read back)', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),
-        %(wakturs)s, UTC_TIMESTAMP(3))
+VALUES {rows}
 ON DUPLICATE KEY UPDATE
     outcome = IF(done_at IS NULL, 'already_done', outcome),
     waktu = IF(done_at IS NULL, VALUES(waktu), waktu),
@@ -102,6 +116,8 @@ ON DUPLICATE KEY UPDATE
     wakturs = VALUES(wakturs),
     confirmed_at = COALESCE(confirmed_at, VALUES(confirmed_at))
 """
+_CONFIRM_ROW = """(%s, %s, %s, %s, %s, 'already_done', 'held upstream (read back)', 0,
+                   UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), %s, UTC_TIMESTAMP(3))"""
 
 # Which of these bookings' steps are done, for a producer cycle (one query per batch).
 _DONE_FOR = (
@@ -152,14 +168,20 @@ class Ledger(Store):
         }
         await self._execute(_RECORD, params)
 
-    async def confirm(
-        self, upstream: str, kodebooking: str, step: str, *, taskid: int | None = None,
-        waktu: int | None = None, wakturs: str | None = None,
-    ) -> None:
-        """Record that a read-back found ``step`` held upstream (never un-done later)."""
-        params = {"upstream": upstream, "kodebooking": kodebooking, "step": step,
-                  "taskid": taskid, "waktu": waktu, "wakturs": (wakturs or None)}
-        await self._execute(_CONFIRM, params)
+    async def confirm(self, upstream: str, kodebooking: str, held: Iterable[HeldStep]) -> None:
+        """Record that a read-back found these steps held upstream (never un-done later).
+
+        One round trip for the booking, not one per step: a read-back confirms every step
+        of every booking it reads, and the statements were most of its database time."""
+        rows = list(held)
+        if not rows:
+            return
+        params: list[object] = []
+        for step in rows:
+            params += [upstream, kodebooking, step.step, step.taskid, step.waktu,
+                       step.wakturs or None]
+        await self._execute(_CONFIRM.format(rows=", ".join([_CONFIRM_ROW] * len(rows))),
+                            params)
 
     async def entries(self, upstream: str, kodebooking: str) -> dict[str, LedgerEntry]:
         rows = await self._fetchall(_FOR_BOOKING, (upstream, kodebooking))

@@ -55,6 +55,18 @@ logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
+# One list validator per response model, built on first use and kept for the process:
+# building a TypeAdapter costs more than validating the few rows a read answers with, and
+# a read-back asks ``getlisttask`` once per booking (issue 11's pipeline profile).
+_LIST_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    adapter = _LIST_ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
 
 @dataclass(frozen=True, slots=True)
 class BpjsResult:
@@ -251,7 +263,7 @@ class BpjsClient(SessionClient):
 
     async def _list(self, model: type[M], path: str, body: Any = None) -> list[M]:
         result = await self._call("POST" if body is not None else "GET", path, body)
-        return self._models(TypeAdapter(list[model]), result.data, path)  # type: ignore[valid-type]
+        return self._models(_list_adapter(model), result.data, path)
 
     async def get(self, path: str) -> BpjsResult:
         return await self._call("GET", path)
@@ -278,7 +290,7 @@ class BpjsClient(SessionClient):
     async def pasien_fp(self, jenis: Literal["nik", "noka"], nomor: str) -> PasienFp | None:
         path = f"ref/pasien/fp/identitas/{_segment(jenis)}/noidentitas/{_segment(nomor)}"
         result = await self._call("GET", path, redact=[nomor])
-        items = self._models(TypeAdapter(list[PasienFp]), result.data, "ref/pasien/fp")
+        items = self._models(_list_adapter(PasienFp), result.data, "ref/pasien/fp")
         return items[0] if items else None
 
     async def antrean_add(self, body: AntreanAdd) -> BpjsResult:

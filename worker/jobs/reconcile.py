@@ -157,9 +157,7 @@ async def _held_tasks(services: Services, report: ReconcileReport, kodebooking: 
 
 
 async def _apply(services: Services, snapshot: BookingSnapshot, verdict: Verdict) -> None:
-    for c in verdict.confirm:
-        await services.ledger.confirm("bpjs", snapshot.kodebooking, c.step, taskid=c.taskid,
-                                      waktu=c.waktu, wakturs=c.wakturs)
+    await services.ledger.confirm("bpjs", snapshot.kodebooking, verdict.confirm)
 
 
 async def _resend(services: Services, report: ReconcileReport, snapshot: BookingSnapshot,

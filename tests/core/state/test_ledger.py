@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiomysql
 
 from core.errors import Outcome
+from core.reconcile import Confirmation
 from core.state.ledger import Ledger
 
 
@@ -51,3 +52,39 @@ async def test_entries_for_many_bookings_in_batches(state_pool: aiomysql.Pool) -
     assert set(found["KB0007"]) == {"add", "task3"}
     assert found["KB0007"]["task3"].outcome is Outcome.PERMANENT
     assert found["KB0599"]["add"].payload_hash == "abc"
+
+
+async def test_confirm_many_steps_in_one_call(state_pool: aiomysql.Pool) -> None:
+    """A read-back confirms a booking's steps together: a step still failing becomes done
+    with the held time, a done one keeps its first success and time, an unknown one (sent
+    by Khanza's own sender) gets a row, and BPJS's receive time is kept on each."""
+    ledger = Ledger(state_pool)
+    await ledger.record("bpjs", "KB9", "add", Outcome.DONE, code="200")
+    await ledger.record("bpjs", "KB9", "task3", Outcome.RETRY, message="HTTP 503", taskid=3,
+                        waktu=1736904600000)
+    await ledger.record("bpjs", "KB9", "task4", Outcome.DONE, taskid=4, waktu=1736905000000)
+    await ledger.record("bpjs", "KB8", "task3", Outcome.RETRY, taskid=3, waktu=1)
+    before = await ledger.entries("bpjs", "KB9")
+    held = [
+        Confirmation("add", None, None, None),
+        Confirmation("task3", 3, 1736904600000, "15-01-2025 08:30:05 WIB"),
+        Confirmation("task4", 4, 1736909999999, "15-01-2025 08:36:45 WIB"),
+        Confirmation("task5", 5, 1736906000000, ""),
+    ]
+    await ledger.confirm("bpjs", "KB9", held)
+    await ledger.confirm("bpjs", "KB9", [])  # nothing held: nothing written
+
+    after = await ledger.entries("bpjs", "KB9")
+    assert set(after) == {"add", "task3", "task4", "task5"}
+    assert all(entry.confirmed and entry.done for entry in after.values())
+    assert after["task3"].outcome is Outcome.ALREADY_DONE
+    assert (after["task3"].waktu, after["task3"].wakturs) == (1736904600000,
+                                                              "15-01-2025 08:30:05 WIB")
+    assert after["task4"].outcome is Outcome.DONE  # the first success stays
+    assert after["task4"].waktu == 1736905000000
+    assert after["task4"].done_at == before["task4"].done_at
+    assert after["task4"].wakturs == "15-01-2025 08:36:45 WIB"
+    assert after["task5"].wakturs is None and after["task5"].attempts == 0
+    assert after["add"].attempts == 1
+    other = (await ledger.entries("bpjs", "KB8"))["task3"]  # another booking: untouched
+    assert not other.done and not other.confirmed
