@@ -10,6 +10,10 @@ processes, so the fakes are not what is measured:
 (b) the real pipeline on generated visits (``sandbox.generate``): producer
     cycle, then ``build_worker`` in burst mode sending to the local fakes with
     rate limits off; jobs/s and upstream calls/s, and the ratio to (a);
+(b') the read-back of that day (``bpjs_reconcile``, issue 12), which a producer
+    cycle also queues: run on its own after (b), one worker, so that (b) measures
+    the same live sends as code from before the read-back existed and the read-back's
+    own price (CPU ms per booking read back, and per live job) is a figure of its own;
 (c) the worker's resident memory with 50,000 real booking jobs queued,
     sampled from ``/proc/<pid>/status`` while ``simrs-bridge worker`` works.
 
@@ -58,7 +62,15 @@ from arq.connections import RedisSettings  # noqa: E402
 from arq.worker import Worker  # noqa: E402
 
 from core import db  # noqa: E402
-from core.keys import BPJS_BOOKING, QUEUE_NAME, SIRS_ANTRIAN, booking_job_id  # noqa: E402
+from core.keys import (  # noqa: E402
+    BPJS_BOOKING,
+    BPJS_RECONCILE,
+    QUEUE_NAME,
+    SIRS_ANTRIAN,
+    booking_job_id,
+    reconcile_job_id,
+    reconcile_status_key,
+)
 from core.queue import deserialize, enqueue, open_queue, serialize  # noqa: E402
 from core.settings import ENV_PREFIX, DatabaseUrl, Settings, load_settings  # noqa: E402
 from producers.loop import open_producer  # noqa: E402
@@ -290,17 +302,51 @@ async def bench_pipeline(stack: Stack, visits: int, workdir: Path, *, day: date 
     await _flush(stack)
     await _reset_fakes(stack)
     await _visits(stack, day, visits)
-    settings = stack.settings
+    # The cycle's read-back (and once-a-day schedule check) is left out here and measured
+    # on its own afterwards (``bench_readback``): it runs behind the live sends, one call
+    # at a time, so inside this burst it would only add its time at the end.
+    settings = stack.settings.model_copy(update={"reconcile_interval": 0})
     async with open_producer(settings) as producer:
         report = await producer.cycle(today=day)
     result = await _run_children(stack, "pipeline", procs, workdir / "pipeline.log", repo)
     calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
     result.update(
         code=0 if repo == REPO else 1, visits=visits, enqueued=sum(report.enqueued.values()),
-        producer_s=report.duration,
+        producer_s=report.duration, day=day.toordinal(),
         calls=calls, jobs_per_s=result["complete"] / result["seconds"],
         calls_per_s=calls / result["seconds"],
     )
+    return result
+
+
+# --- (b') the day's read-back, after the live sends ---------------------------------------------
+
+
+async def bench_readback(stack: Stack, live: dict[str, float], workdir: Path
+                         ) -> dict[str, float]:
+    """(b') ``bpjs_reconcile`` for the day (b) just sent, alone in one worker process:
+    every booking is read back once (``getlisttask``) and its steps confirmed."""
+    day = date.fromordinal(int(live["day"]))
+    queue = await open_queue(stack.settings.redis_url)
+    try:
+        await queue.enqueue_job(BPJS_RECONCILE, day.isoformat(), _job_id=reconcile_job_id(day))
+    finally:
+        await queue.aclose()
+    result = await _run_children(stack, "pipeline", 1, workdir / "readback.log")
+    calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
+    queue = await open_queue(stack.settings.redis_url)
+    try:
+        raw = await queue.get(reconcile_status_key(day))
+    finally:
+        await queue.aclose()
+    status = json.loads(raw) if raw else {}
+    bookings = int(status.get("bookings", 0))
+    result.update(bookings=bookings, confirmed=len(status.get("confirmed", [])), calls=calls,
+                  stopped=1 if status.get("stopped") else 0,
+                  bookings_per_s=bookings / result["seconds"],
+                  calls_per_s=calls / result["seconds"],
+                  cpu_ms_per_booking=1000 * result["cpu_seconds"] / max(bookings, 1),
+                  live_jobs=live["complete"], live_cpu_seconds=live["cpu_seconds"])
     return result
 
 
@@ -375,7 +421,8 @@ def _procs(result: dict[str, float]) -> str:
 
 
 def render(noops: list[dict[str, float]], pipes: list[dict[str, float]],
-           rss: dict[str, float] | None, baseline: str | None, note: str = "") -> str:
+           rss: dict[str, float] | None, baseline: str | None, note: str = "",
+           readbacks: list[dict[str, float]] | None = None) -> str:
     """One table: the no-op ceiling(s), then each pipeline run with its ratio to the
     one-process ceiling (the issue's measure), CPU per job and upstream calls/s."""
     ceiling = noops[0]["jobs_per_s"]
@@ -402,6 +449,18 @@ def render(noops: list[dict[str, float]], pipes: list[dict[str, float]],
             f"{int(pipe['complete'])} jobs, {int(pipe['calls'])} calls, limits off) | "
             f"{pipe['jobs_per_s']:.0f} | {_cpu_ms(pipe):.1f} | {pipe['calls_per_s']:.0f} | "
             f"{ratio:.0%} | {target} |")
+    for back in readbacks or []:
+        live_ms = 1000 * back["cpu_seconds"] / max(back["live_jobs"], 1)
+        lines.append(
+            f"| (b') read-back of (b)'s day, this code, one worker (`bpjs_reconcile`: "
+            f"{int(back['bookings'])} bookings, {int(back['confirmed'])} confirmed, "
+            f"{int(back['calls'])} calls) | {back['bookings_per_s']:.0f} bookings/s | "
+            f"{back['cpu_ms_per_booking']:.2f} per booking = {live_ms:.2f} per live job | "
+            f"{back['calls_per_s']:.0f} | | |")
+        both = 1000 * (back["cpu_seconds"] + back["live_cpu_seconds"]) / max(
+            back["live_jobs"], 1)
+        lines.append(f"| (b) + (b'), this code: live sends and their read-back, CPU per "
+                     f"live job | | {both:.1f} | | | |")
     if rss is not None:
         lines.append(
             f"| (c) worker RSS, max over {rss['seconds']:.0f} s with {int(rss['queued'])} jobs "
@@ -430,13 +489,16 @@ async def main_async(args: argparse.Namespace) -> str:
             for n in sorted({1, *procs}) if args.noop_procs else [1]:
                 noops.append(await bench_noop(services, args.noop_jobs, workdir, n))
                 print(f"(a) {noops[-1]}", flush=True)
-            pipes = []
+            pipes, readbacks = [], []
             runs = [(n, repo) for n in procs for repo in repos]  # alternate: same conditions
             for index, (n, repo) in enumerate(runs):
                 day = DAY + timedelta(days=10 * index)  # outside every other run's window
                 pipes.append(await bench_pipeline(services, args.visits, workdir, day=day,
                                                   procs=n, repo=repo))
                 print(f"(b) {pipes[-1]}", flush=True)
+                if repo == REPO and n == procs[0] and args.readback:
+                    readbacks.append(await bench_readback(services, pipes[-1], workdir))
+                    print(f"(b') {readbacks[-1]}", flush=True)
             rss = None
             if args.rss_jobs:
                 rss = await bench_rss(services, args.rss_jobs, args.rss_seconds, workdir)
@@ -444,7 +506,7 @@ async def main_async(args: argparse.Namespace) -> str:
         note = (f" · load average {load:.1f} at start · worker_max_jobs "
                 f"{services.settings.worker_max_jobs}")
         label = args.baseline_label or f"code of {args.baseline}"
-        return render(noops, pipes, rss, label if args.baseline else None, note)
+        return render(noops, pipes, rss, label if args.baseline else None, note, readbacks)
 
 
 def main() -> None:
@@ -461,6 +523,8 @@ def main() -> None:
     parser.add_argument("--baseline-label", help="how the report names --baseline")
     parser.add_argument("--max-jobs", type=int,
                         help="SIMRS_BRIDGE_WORKER_MAX_JOBS for every worker (default: its default)")
+    parser.add_argument("--no-readback", dest="readback", action="store_false",
+                        help="skip (b'), the day's read-back after (b)")
     parser.add_argument("--rss-jobs", type=int, default=50_000, help="(c); 0 skips it")
     parser.add_argument("--rss-seconds", type=float, default=30.0)
     parser.add_argument("--child", choices=("noop", "pipeline"), help=argparse.SUPPRESS)

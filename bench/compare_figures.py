@@ -92,12 +92,17 @@ def pipeline_figures(markdown: str) -> list[Figure]:
     rows = table_rows(markdown)
     noop, pipe, rss = (_row(rows, "(a) arq no-op"), _row(rows, "(b) pipeline, this code"),
                        _row(rows, "(c) worker RSS"))
+    # (b') exists since the read-back was measured apart from the live sends; older
+    # reports have no such rows ("not reported").
+    back, both = _row(rows, "(b') read-back"), _row(rows, "(b) + (b')")
     return [
         Figure("(a) arq no-op ceiling, jobs/s", number(_cell(noop, 1)), "jobs/s", True),
         Figure("(b) pipeline, jobs/s", number(_cell(pipe, 1)), "jobs/s", True),
         Figure("(b) pipeline, CPU ms per job", number(_cell(pipe, 2)), "ms"),
         Figure("(b) pipeline, upstream calls/s", number(_cell(pipe, 3)), "calls/s", True),
         Figure("(b) ratio to arq's ceiling (a)", number(_cell(pipe, 4)), "%", True),
+        Figure("(b') read-back, CPU ms per booking", number(_cell(back, 2)), "ms"),
+        Figure("(b) + (b') CPU ms per live job", number(_cell(both, 2)), "ms"),
         Figure("(c) worker RSS, max", number(_cell(rss, 1)), "MB"),
     ]
 
