@@ -66,7 +66,7 @@ async def test_a_walk_in_gets_task_3_from_its_file_and_a_checked_in_booking_its_
     await khanza_sql(
         wsrs_services,
         "UPDATE referensi_mobilejkn_bpjs SET statuskirim = 'Belum'"
-        f" WHERE nobooking = '{CHECKED_IN}'",
+        " WHERE nobooking = '20250115000002'",
         "DELETE FROM referensi_mobilejkn_bpjs_taskid WHERE no_rawat = '2025/01/15/000002'",
     )
     queue = await open_queue(wsrs_preset.redis_url)
@@ -97,9 +97,10 @@ async def test_a_check_in_after_the_file_time_was_sent_does_not_move_bpjs_task_3
     # Not checked in: the file sent at 09:05 is task 3 at both upstreams.
     await khanza_sql(
         wsrs_services,
+        "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
         "INSERT INTO mutasi_berkas (no_rawat, status, dikirim, diterima, kembali, tidakada,"
         " ranap) VALUES ('2025/01/15/000003', 'Sudah Dikirim', '2025-01-15 09:05:00', NULL,"
-        " NULL, NULL, NULL)",
+        " NULL, NULL, '0000-00-00 00:00:00')",
     )
     await bpjs_booking(ctx(), NOT_CHECKED_IN)
     await sirs_antrian(ctx(), NOT_CHECKED_IN)
@@ -111,7 +112,7 @@ async def test_a_check_in_after_the_file_time_was_sent_does_not_move_bpjs_task_3
     await khanza_sql(
         wsrs_services,
         "UPDATE referensi_mobilejkn_bpjs SET status = 'Checkin',"
-        f" validasi = '2025-01-15 09:10:00' WHERE nobooking = '{NOT_CHECKED_IN}'",
+        " validasi = '2025-01-15 09:10:00' WHERE nobooking = '20250115000003'",
     )
     await bpjs_booking(ctx(), NOT_CHECKED_IN)
     await sirs_antrian(ctx(), NOT_CHECKED_IN)
