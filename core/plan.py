@@ -92,7 +92,8 @@ def _missing(snapshot: BookingSnapshot, taskid: int) -> str | None:
     """
     held = snapshot.unreadable.get(taskid)
     later = any(t > taskid for t in snapshot.tasks)
-    if held is not None and not is_zero(held.partition("'")[2]):
+    # ``held`` names each alternative of the task's source chain ("a is '...'; b is '...'").
+    if held is not None and not all(is_zero(part.partition("'")[2]) for part in held.split("; ")):
         return f"task {taskid}: {held}, not a real time (correct it in Khanza)"
     if not later:
         return None

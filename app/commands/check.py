@@ -25,6 +25,7 @@ from app.commands.base import Subparsers
 from app.commands.beds import probe_unmapped
 from core import db, exitcodes
 from core.errors import BridgeError, ConfigError, Outcome, UpstreamError
+from core.khanza.options import khanza_options
 from core.settings import ENV_PREFIX, Settings, load_settings
 from core.startup import probe_database, probe_redis
 from core.validate import validate
@@ -206,6 +207,18 @@ async def run_checks(settings: Settings) -> list[Result]:
     return list(await asyncio.gather(*(_one(p) for p in probes(settings))))
 
 
+def _print_task_sources(settings: Settings) -> None:
+    """Which Khanza row gives each task, alternatives in the order they are tried, so IT
+    sees what a preset means (a bad setting is already a FAIL line above)."""
+    try:
+        sources = khanza_options(settings).task_sources
+    except ConfigError:
+        return
+    print(f"task sources ({ENV_PREFIX}TASK_SOURCES; a|b: a, else b):")
+    for line in sources.describe():
+        print(f"  {line}")
+
+
 async def _handle(args: argparse.Namespace) -> int:
     del args
     settings = load_settings()
@@ -219,6 +232,7 @@ async def _handle(args: argparse.Namespace) -> int:
         print(f"  FAIL {problem}{note}")
     if not problems:
         print("  ok   every rule the daemons check at start")
+    _print_task_sources(settings)
     results = await run_checks(settings)
     print("components:")
     for result in results:

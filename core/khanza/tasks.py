@@ -296,22 +296,42 @@ EXTRACTORS: Mapping[str, Extractor] = {
 }
 
 
+def _applies(name: str, taskid: int, visit: Visit) -> bool:
+    """The check-in counts only for task 1 of a new patient / task 3 of an existing one."""
+    return name != CHECKIN_SOURCE or taskid == (1 if visit.pasienbaru else 3)
+
+
 def collect_unreadable(visit: Visit, events: Events, sources: TaskSources,
                        tasks: Mapping[int, datetime]) -> dict[int, str]:
-    """For each task without a time whose source holds something else: what it holds."""
+    """For each task without a time: what its alternatives hold that is not a time,
+    each named (``mutasi_berkas.dikirim is '0000-00-00 00:00:00'``)."""
     found = events.unreadable.get(visit.no_rawat or "", {})
-    return {taskid: f"{name} is '{found[name]}'" for taskid, name in sources
-            if taskid not in tasks and name in found}
+    held: dict[int, str] = {}
+    for taskid, names in sources.chains():
+        if taskid in tasks:
+            continue
+        parts = [f"{name} is '{found[name]}'" for name in names
+                 if name in found and _applies(name, taskid, visit)]
+        if parts:
+            held[taskid] = "; ".join(parts)
+    return held
 
 
 def collect_tasks(visit: Visit, events: Events, sources: TaskSources) -> dict[int, datetime]:
+    """Each task's time from the first alternative of its chain that has a real time.
+
+    A check-in that does not apply (wrong task for the patient, another day) or is absent
+    passes to the next alternative; nothing is invented when none has a time.
+    """
     tasks: dict[int, datetime] = {}
-    for taskid, name in sources:
-        if name == CHECKIN_SOURCE and taskid != (1 if visit.pasienbaru else 3):
-            continue
-        when = EXTRACTORS[name](visit, events)
-        if when is not None:
-            tasks[taskid] = when
+    for taskid, names in sources.chains():
+        for name in names:
+            if not _applies(name, taskid, visit):
+                continue
+            when = EXTRACTORS[name](visit, events)
+            if when is not None:
+                tasks[taskid] = when
+                break
     return tasks
 
 

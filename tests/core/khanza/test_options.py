@@ -61,3 +61,24 @@ def test_window_and_its_validation() -> None:
     assert options.window(date(2025, 1, 31)) == (date(2025, 1, 30), date(2025, 2, 7))
     with pytest.raises(ValueError, match="negative"):
         KhanzaOptions(zone=ZoneInfo("Asia/Jakarta"), lookback_days=-1)
+
+
+def test_a_task_may_name_ordered_alternatives_and_round_trips() -> None:
+    sources = TaskSources.parse("3 = referensi_mobilejkn_bpjs.checkin | mutasi_berkas.dikirim")
+    assert sources.alternatives(3) == ("referensi_mobilejkn_bpjs.checkin",
+                                       "mutasi_berkas.dikirim")
+    assert TaskSources.parse(str(sources)) == sources
+    assert sources.uses("mutasi_berkas")  # the second alternative's query must run
+    assert TaskSources(PRESETS["wsrs"]).source(3) == (
+        "referensi_mobilejkn_bpjs.checkin|mutasi_berkas.dikirim")
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("3=none|mutasi_berkas.dikirim", "'none' cannot be an alternative"),
+    ("3=mutasi_berkas.dikirim|mutasi_berkas.dikirim", "named twice"),
+    ("3=mutasi_berkas.dikirim|SELECT 1", "unknown source 'SELECT 1'"),
+])
+def test_bad_chains_are_refused_naming_the_part(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why) as raised:
+        TaskSources.parse(text)
+    assert repr(text) in str(raised.value)
