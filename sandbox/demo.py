@@ -67,8 +67,10 @@ WSRS_GRANTS = (
 )
 # The Mobile JKN check-in opens a visit (task 1 new, task 3 returning patient), so the
 # fake Mobile JKN's check-ins reach BPJS with their time; the rest as Khanza's sender.
-# Walk-ins have no check-in, so their tasks wait at task 3 (the dashboard says so).
-TASK_SOURCES = ("1=referensi_mobilejkn_bpjs.checkin,3=referensi_mobilejkn_bpjs.checkin,"
+# Walk-ins have no check-in: their task 3 is the medical-record file sent (the chain
+# a|b takes b's time when a has none), and they have no task 1 (no honest source).
+TASK_SOURCES = ("1=referensi_mobilejkn_bpjs.checkin,"
+                "3=referensi_mobilejkn_bpjs.checkin|mutasi_berkas.dikirim,"
                 "4=mutasi_berkas.diterima,5=pemeriksaan_ralan.first,6=resep_obat.validasi,"
                 "7=resep_obat.penyerahan")
 

@@ -48,10 +48,15 @@ async def test_check_all_reachable(
         "SIMRS_BRIDGE_STATE_DB_URL": mariadb_server.url("bridge_state", "checker", "db-secret-99"),
         "SIMRS_BRIDGE_BPJS_BASE_URL": fake_bpjs.base_url,
         "SIMRS_BRIDGE_SIRS_BASE_URL": fake_sirs.base_url,
+        "SIMRS_BRIDGE_TASK_SOURCES": "wsrs",
     }
     code, out, err = await run_cli(env, "check")
     assert code == 0, out + err
     lines = out.splitlines()
+    task3 = next(line for line in lines if line.startswith("  task 3: "))
+    assert task3.startswith("  task 3: referensi_mobilejkn_bpjs.checkin (")
+    assert ", else mutasi_berkas.dikirim (" in task3
+    assert "  task 2: none (" in lines[lines.index(task3) - 1]
     for component in ("redis", "khanza-db", "state-db", "bpjs", "sirs"):
         assert any(line.split()[:2] == ["ok", component] for line in lines), out
     assert "SIMRS_BRIDGE_BPJS_SECRET=**********" in out
