@@ -330,15 +330,11 @@ async def bench_readback(stack: Stack, live: dict[str, float], workdir: Path
     queue = await open_queue(stack.settings.redis_url)
     try:
         await queue.enqueue_job(BPJS_RECONCILE, day.isoformat(), _job_id=reconcile_job_id(day))
-    finally:
-        await queue.aclose()
-    result = await _run_children(stack, "pipeline", 1, workdir / "readback.log")
-    calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
-    queue = await open_queue(stack.settings.redis_url)
-    try:
+        result = await _run_children(stack, "pipeline", 1, workdir / "readback.log")
         raw = await queue.get(reconcile_status_key(day))
     finally:
         await queue.aclose()
+    calls = await _fake_calls(stack.bpjs_root) + await _fake_calls(stack.sirs_root)
     status = json.loads(raw) if raw else {}
     bookings = int(status.get("bookings", 0))
     result.update(bookings=bookings, confirmed=len(status.get("confirmed", [])), calls=calls,
